@@ -1,0 +1,1 @@
+//! The guest memory map (`runtime.md` §3). Owner: container helper.

@@ -1,0 +1,1 @@
+//! PolkaVM's variable-length u32 (`blob-format.md` §3). Owner: container helper.

@@ -1,0 +1,3 @@
+//! The `kestrel` command.
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! `cargo xtask`: the only place that orchestrates builds and test runs.
+
+fn main() {}
