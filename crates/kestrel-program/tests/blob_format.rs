@@ -53,7 +53,9 @@ fn example_latest64() -> Vec<u8> {
     let mut bytes = EXAMPLE_JAM_V1[..0x30].to_vec();
     bytes[4] = 0x02;
     bytes[5] = 0x40;
-    bytes.extend_from_slice(&[0x06, 0x0d, 0x01, 0x01, 0x09, 0x07, 0x07, 0x00, 0x00, 0x01, 0xdd, 0x00, 0x03, 0x00, 0x00, 0x00]);
+    bytes.extend_from_slice(&[
+        0x06, 0x0d, 0x01, 0x01, 0x09, 0x07, 0x07, 0x00, 0x00, 0x01, 0xdd, 0x00, 0x03, 0x00, 0x00, 0x00,
+    ]);
     bytes
 }
 
@@ -203,7 +205,11 @@ fn ordering_violations() {
     assert_error(&sections(&[S128, S6, END]), unexpected(0x10, 6), "found unexpected section as offset 0x10: 0x6");
     assert_error(&sections(&[S128, END]), ParseError::NoCode, "no code found");
     // Unknown ids below 128 are never valid.
-    assert_error(&sections(&[&[0x7f, 0x00], S6, END]), unexpected(0xd, 0x7f), "found unexpected section as offset 0xd: 0x7f");
+    assert_error(
+        &sections(&[&[0x7f, 0x00], S6, END]),
+        unexpected(0xd, 0x7f),
+        "found unexpected section as offset 0xd: 0x7f",
+    );
 }
 
 #[test]
@@ -385,7 +391,11 @@ fn e5_bad_varints() {
         "failed to parse a varint at offset 0x10",
     );
     // Truncated (`C0 01` at the end of the blob).
-    assert_error(&blob(3, &[0x02, 0xc0, 0x01]), ParseError::BadVarint { offset: 0xe }, "failed to parse a varint at offset 0xe");
+    assert_error(
+        &blob(3, &[0x02, 0xc0, 0x01]),
+        ParseError::BadVarint { offset: 0xe },
+        "failed to parse a varint at offset 0xe",
+    );
     // Inside section 6, relative to the payload: J, then C (at payload offset 2).
     assert_error(
         &sections(&[&[0x06, 0x04, 0x80, 0x00, 0x00, 0x00], END]),
@@ -398,7 +408,11 @@ fn e5_bad_varints() {
         "failed to parse a varint at offset 0x2",
     );
     // Imports count.
-    assert_error(&blob(3, &[0x04, 0x02, 0x80, 0x05]), ParseError::BadVarint { offset: 0xf }, "failed to parse a varint at offset 0xf");
+    assert_error(
+        &blob(3, &[0x04, 0x02, 0x80, 0x05]),
+        ParseError::BadVarint { offset: 0xf },
+        "failed to parse a varint at offset 0xf",
+    );
 }
 
 #[test]
@@ -439,7 +453,11 @@ fn e8_invalid_imports() {
         "the imports section is invalid",
     );
     // Declared length 0 with a count byte.
-    assert_error(&sections(&[&[0x04, 0x00, 0x00], S6, END]), ParseError::InvalidImports, "the imports section is invalid");
+    assert_error(
+        &sections(&[&[0x04, 0x00, 0x00], S6, END]),
+        ParseError::InvalidImports,
+        "the imports section is invalid",
+    );
 }
 
 #[test]
@@ -448,16 +466,30 @@ fn e10_e11_data_larger_than_declared() {
     let rw = "size of the read-write data payload exceeds the declared size of the section";
     assert_error(&sections(&[&[0x02, 0x01, 0xaa], S6, END]), ParseError::RoDataTooLarge, ro);
     assert_error(&sections(&[&[0x03, 0x01, 0xaa], S6, END]), ParseError::RwDataTooLarge, rw);
-    assert_error(&sections(&[&[0x01, 0x03, 0x01, 0x00, 0x00], &[0x02, 0x02, 0xaa, 0xbb], S6, END]), ParseError::RoDataTooLarge, ro);
-    assert_error(&sections(&[&[0x01, 0x03, 0x00, 0x01, 0x00], &[0x03, 0x02, 0xaa, 0xbb], S6, END]), ParseError::RwDataTooLarge, rw);
+    assert_error(
+        &sections(&[&[0x01, 0x03, 0x01, 0x00, 0x00], &[0x02, 0x02, 0xaa, 0xbb], S6, END]),
+        ParseError::RoDataTooLarge,
+        ro,
+    );
+    assert_error(
+        &sections(&[&[0x01, 0x03, 0x00, 0x01, 0x00], &[0x03, 0x02, 0xaa, 0xbb], S6, END]),
+        ParseError::RwDataTooLarge,
+        rw,
+    );
     // RO is checked before RW, and both before the code (E12).
     assert_error(&sections(&[&[0x02, 0x01, 0xaa], &[0x03, 0x01, 0xaa], END]), ParseError::RoDataTooLarge, ro);
     assert_error(&sections(&[&[0x03, 0x01, 0xaa], END]), ParseError::RwDataTooLarge, rw);
     // Equality is fine.
-    let blob = parse(&sections(&[&[0x01, 0x03, 0x02, 0x01, 0x00], &[0x02, 0x02, 0xaa, 0xbb], &[0x03, 0x01, 0xcc], S6, END])).unwrap();
+    let blob =
+        parse(&sections(&[&[0x01, 0x03, 0x02, 0x01, 0x00], &[0x02, 0x02, 0xaa, 0xbb], &[0x03, 0x01, 0xcc], S6, END]))
+            .unwrap();
     assert_eq!((blob.ro_data(), blob.rw_data()), (&[0xaa, 0xbb][..], &[0xcc][..]));
     // Unexpected sections are reported before the data checks.
-    assert_error(&sections(&[&[0x02, 0x01, 0xaa], S6, S7, END]), unexpected(0x15, 7), "found unexpected section as offset 0x15: 0x7");
+    assert_error(
+        &sections(&[&[0x02, 0x01, 0xaa], S6, S7, END]),
+        unexpected(0x15, 7),
+        "found unexpected section as offset 0x15: 0x7",
+    );
 }
 
 #[test]
@@ -469,14 +501,22 @@ fn e13_jump_table_section_too_long() {
         "the jump table section is too long",
     );
     // Reported before Z is even read.
-    assert_error(&sections(&[&[0x06, 0x04, 0xe1, 0x01, 0x00, 0x00], END]), ParseError::JumpTableSectionTooLong, "the jump table section is too long");
+    assert_error(
+        &sections(&[&[0x06, 0x04, 0xe1, 0x01, 0x00, 0x00], END]),
+        ParseError::JumpTableSectionTooLong,
+        "the jump table section is too long",
+    );
 }
 
 #[test]
 fn e14_invalid_entry_size() {
     let message = "invalid jump table entry size";
     for size in [5u8, 6, 0xff] {
-        assert_error(&sections(&[&[0x06, 0x03, 0x00, size, 0x00], END]), ParseError::InvalidJumpTableEntrySize, message);
+        assert_error(
+            &sections(&[&[0x06, 0x03, 0x00, size, 0x00], END]),
+            ParseError::InvalidJumpTableEntrySize,
+            message,
+        );
         assert_error(&blob(2, &[0x06, 0x02, 0x00, size, 0x00]), ParseError::InvalidJumpTableEntrySize, message);
     }
     // Q7: the legacy code length is read (and fails) before Z is validated.
@@ -499,7 +539,11 @@ fn unreachable_error_texts() {
 fn e16_code_section_too_long() {
     let message = "the code section is too long";
     // Legacy: C = 32 Mi + 1 = 0x200_0001 = `e2 01 00 00` (high nibble 2, then the low 3 bytes LE).
-    assert_error(&sections(&[&[0x06, 0x06, 0x00, 0x00, 0xe2, 0x01, 0x00, 0x00], END]), ParseError::CodeSectionTooLong, message);
+    assert_error(
+        &sections(&[&[0x06, 0x06, 0x00, 0x00, 0xe2, 0x01, 0x00, 0x00], END]),
+        ParseError::CodeSectionTooLong,
+        message,
+    );
     // Checked after the jump table was read: a short jump table reports unexpected end first.
     assert_error(
         &sections(&[&[0x06, 0x06, 0x01, 0x04, 0xe2, 0x01, 0x00, 0x00], END]),
@@ -543,7 +587,11 @@ fn e19_bitmask_padding() {
     let message = "the bitmask is padded with non-zero bits";
     // C = 1: bits 1..=7 of the only byte are padding.
     for bitmask in [0x02u8, 0x80, 0xff] {
-        assert_error(&sections(&[&[0x06, 0x05, 0x00, 0x00, 0x01, 0x00, bitmask], END]), ParseError::BitmaskPadding, message);
+        assert_error(
+            &sections(&[&[0x06, 0x05, 0x00, 0x00, 0x01, 0x00, bitmask], END]),
+            ParseError::BitmaskPadding,
+            message,
+        );
     }
     // C = 9: the second byte may only use bit 0.
     let mut section = vec![0x06, 0x0e, 0x00, 0x00, 0x09];
@@ -560,7 +608,11 @@ fn e19_bitmask_padding() {
 #[test]
 fn check_order_within_the_code_section() {
     // E14 before E18: Z = 7 and a bad bitmask.
-    assert_error(&sections(&[&[0x06, 0x05, 0x00, 0x07, 0x01, 0x00, 0xff], END]), ParseError::InvalidJumpTableEntrySize, "invalid jump table entry size");
+    assert_error(
+        &sections(&[&[0x06, 0x05, 0x00, 0x07, 0x01, 0x00, 0xff], END]),
+        ParseError::InvalidJumpTableEntrySize,
+        "invalid jump table entry size",
+    );
     // E18 before E19.
     assert_error(
         &sections(&[&[0x06, 0x06, 0x00, 0x00, 0x01, 0x00, 0xff, 0xff], END]),
@@ -668,7 +720,8 @@ fn exports_truncation() {
     assert_eq!(blob.exports().collect::<Vec<_>>(), [Export { pc: 0, name: b"a" }]);
 
     // A malformed count: no exports. Trailing bytes after the last entry are ignored.
-    for (payload, expected) in [(&[0xc0, 0x00][..], 0), (&[0x01, 0x00, 0x00, 0xde, 0xad], 1), (&[0x00, 0x01, 0x02], 0)] {
+    for (payload, expected) in [(&[0xc0, 0x00][..], 0), (&[0x01, 0x00, 0x00, 0xde, 0xad], 1), (&[0x00, 0x01, 0x02], 0)]
+    {
         let mut section = vec![0x05, payload.len() as u8];
         section.extend_from_slice(payload);
         let blob = parse(&sections(&[&section, S6, END])).unwrap();

@@ -1,6 +1,8 @@
 //! Real programs: the `.polkavm` files of `../shared/testdata/blobs` (facts from its README) and
 //! the 307 raw JAM code blobs of the JAM PVM test vectors.
 
+#![allow(clippy::print_stderr, reason = "tests say when shared test data is missing")]
+
 use std::path::{Path, PathBuf};
 
 use kestrel_program::blob::{Export, ProgramBlob};
