@@ -70,7 +70,9 @@ impl<'a> Code<'a> {
     /// is exactly 25 bytes back).
     pub(crate) fn legacy_is_boundary(&self, o: u32) -> bool {
         o < self.len
-            && (o == 0 || self.bits.get(o) || self.bits.prev_set_within(o, MAX_SKIP + 1) == Some(o - MAX_SKIP - 1))
+            && (o == 0
+                || self.bits.get(o)
+                || o.checked_sub(MAX_SKIP + 1).is_some_and(|p| self.bits.prev_set_within(o, MAX_SKIP + 1) == Some(p)))
     }
 
     /// The first item start after `o` (`o < len`), or `len`.

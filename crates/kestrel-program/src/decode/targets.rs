@@ -209,7 +209,11 @@ pub enum DynamicJump {
 /// addresses. Does not special-case [`RETURN_TO_HOST_ADDRESS`]; check that first.
 #[inline]
 pub const fn jump_table_index(addr: u32) -> Option<u32> {
-    if addr == 0 || !addr.is_multiple_of(CODE_ADDRESS_ALIGNMENT) { None } else { Some(addr / CODE_ADDRESS_ALIGNMENT - 1) }
+    if addr == 0 || !addr.is_multiple_of(CODE_ADDRESS_ALIGNMENT) {
+        None
+    } else {
+        Some(addr / CODE_ADDRESS_ALIGNMENT - 1)
+    }
 }
 
 #[cfg(test)]
