@@ -40,12 +40,13 @@ fn imm(a: &[u8; WINDOW], at: usize, n: usize) -> u32 {
     if n == 0 {
         return 0;
     }
-    let mut value = 0u32;
-    for (k, byte) in a.iter().skip(at).take(n).enumerate() {
-        value |= u32::from(*byte) << (8 * k);
+    // Every caller has `at + 4 <= 10`, well inside the window.
+    let mut bytes = [0u8; 4];
+    if let Some(chunk) = a.get(at..at + 4) {
+        bytes.copy_from_slice(chunk);
     }
     let shift = 32 - 8 * n as u32;
-    ((value << shift) as i32 >> shift) as u32
+    ((u32::from_le_bytes(bytes) << shift) as i32 >> shift) as u32
 }
 
 #[inline]
