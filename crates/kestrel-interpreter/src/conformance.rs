@@ -1,0 +1,1 @@
+//! JAM PVM test-vector runner (filled in below).
