@@ -84,7 +84,7 @@ fn r(reg: Reg) -> u8 {
 }
 
 impl CompiledCode {
-    pub fn compile(input: CompileInput<'_>) -> CompiledCode {
+    pub fn compile(mut input: CompileInput<'_>) -> CompiledCode {
         let code_len = input.code_len;
         let cost_of = |item: &ParsedInstruction| -> u64 {
             // The implicit end trap (an `invalid` item at the code end) costs a `trap`.
@@ -96,7 +96,7 @@ impl CompiledCode {
         // them (a jump to that offset lands on the real instruction decoded there).
         let mut items = Vec::with_capacity(input.instructions.len());
         let mut at_block_start = true;
-        for item in input.instructions {
+        for item in core::mem::take(&mut input.instructions) {
             if at_block_start && item.length == 0 && item.instruction.opcode == Opcode::Invalid {
                 continue;
             }
@@ -290,7 +290,9 @@ fn lower(item: &ParsedInstruction, input: &CompileInput<'_>, metering: Metering)
             }
         }
         (_, Args::RegRegImm { reg1, reg2, imm }) => lower_reg_reg_imm(opcode, r(reg1), r(reg2), imm),
-        (_, Args::RegRegReg { reg1, reg2, reg3 }) => lower_reg_reg_reg(opcode, r(reg1), r(reg2), r(reg3), input.is_64_bit),
+        (_, Args::RegRegReg { reg1, reg2, reg3 }) => {
+            lower_reg_reg_reg(opcode, r(reg1), r(reg2), r(reg3), input.is_64_bit)
+        }
         (_, Args::RegReg { reg1, reg2 }) => {
             let (d, s) = (r(reg1), r(reg2));
             match opcode {

@@ -34,7 +34,9 @@ fn sx32(value: u32) -> u64 {
 fn fault_exit(op: usize, fault: Fault) -> Exit {
     match fault {
         Fault::Trap => Exit::Trap(op as u32),
-        Fault::Segfault { page_address, is_write_protected } => Exit::Segfault(op as u32, page_address, is_write_protected),
+        Fault::Segfault { page_address, is_write_protected } => {
+            Exit::Segfault(op as u32, page_address, is_write_protected)
+        }
     }
 }
 

@@ -48,7 +48,8 @@ impl PagedMemory {
             }
             let page_end = (at / page_size + 1) * page_size;
             let piece_end = page_end.min(end);
-            let item = ((at >> shift) as u32, (at % page_size) as usize, (piece_end - at) as usize, (at - start) as usize);
+            let item =
+                ((at >> shift) as u32, (at % page_size) as usize, (piece_end - at) as usize, (at - start) as usize);
             at = piece_end;
             Some(item)
         })
@@ -69,7 +70,9 @@ impl PagedMemory {
         }
         for (index, _, _, _) in self.pieces(address, len) {
             match self.pages.get(&index) {
-                None => return Err(Fault::Segfault { page_address: index << self.page_shift, is_write_protected: false }),
+                None => {
+                    return Err(Fault::Segfault { page_address: index << self.page_shift, is_write_protected: false });
+                }
                 Some(page) if write && !page.writable => {
                     return Err(Fault::Segfault { page_address: index << self.page_shift, is_write_protected: true });
                 }
