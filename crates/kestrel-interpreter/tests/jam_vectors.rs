@@ -3,6 +3,7 @@
 use std::path::Path;
 
 #[test]
+#[allow(clippy::print_stdout, reason = "skip notice and failure details")]
 fn jam_vectors() {
     let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/jam-pvm/programs"));
     if !dir.is_dir() {

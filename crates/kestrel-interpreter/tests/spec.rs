@@ -33,12 +33,10 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use kestrel_interpreter::{
-    GasMeteringKind, Instance, InterruptKind, MemoryProtection, Module, ModuleConfig, Segfault,
-};
+use kestrel_interpreter::{GasMeteringKind, Instance, InterruptKind, MemoryProtection, Module, ModuleConfig, Segfault};
 use kestrel_program::blob::ProgramParts;
 use kestrel_program::builder::ProgramBlobBuilder;
-use kestrel_program::{Args, ArcBytes, Format, InstructionSetKind, Instruction, Opcode, ProgramBlob, Reg};
+use kestrel_program::{ArcBytes, Args, Format, Instruction, InstructionSetKind, Opcode, ProgramBlob, Reg};
 
 fn parse_u64(text: &str) -> Result<u64, String> {
     let text = text.trim();
@@ -56,7 +54,7 @@ fn parse_u64(text: &str) -> Result<u64, String> {
 
 fn parse_bytes(words: &[&str]) -> Result<Vec<u8>, String> {
     let joined: String = words.concat();
-    if joined.len() % 2 != 0 {
+    if !joined.len().is_multiple_of(2) {
         return Err(format!("odd hex string `{joined}`"));
     }
     (0..joined.len() / 2)
@@ -105,7 +103,8 @@ fn build_program(header: &[&str], code: &[&str]) -> Result<Program, String> {
             ["rw_data", rest @ ..] => rw_data = parse_bytes(rest)?,
             ["cost", name, n] => {
                 let mut model = (*config.cost_model).clone();
-                let opcode = if *name == "invalid" { Opcode::Invalid } else { Opcode::from_name(name).ok_or("bad opcode")? };
+                let opcode =
+                    if *name == "invalid" { Opcode::Invalid } else { Opcode::from_name(name).ok_or("bad opcode")? };
                 model.set_cost(opcode, parse_u64(n)? as u32);
                 config.cost_model = Arc::new(model);
             }
@@ -132,7 +131,8 @@ fn build_program(header: &[&str], code: &[&str]) -> Result<Program, String> {
         parts.rw_data = rw_data;
         parts.code = code_bytes;
         parts.bitmask = raw_bitmask;
-        parts.jump_table = jump_table_labels.iter().map(|l| parse_u64(l).map(|v| v as u32)).collect::<Result<_, _>>()?;
+        parts.jump_table =
+            jump_table_labels.iter().map(|l| parse_u64(l).map(|v| v as u32)).collect::<Result<_, _>>()?;
         let blob = ProgramBlob::from_parts(&parts).map_err(|e| e.to_string());
         return Ok(Program { config, blob, labels: HashMap::new() });
     }
@@ -157,7 +157,10 @@ fn build_program(header: &[&str], code: &[&str]) -> Result<Program, String> {
         }
     }
     let target = |name: &str| -> Result<u32, String> {
-        label_at.get(name.trim()).and_then(|&(_, block)| block).ok_or_else(|| format!("unknown or mid-block label `{name}`"))
+        label_at
+            .get(name.trim())
+            .and_then(|&(_, block)| block)
+            .ok_or_else(|| format!("unknown or mid-block label `{name}`"))
     };
     let mut builder = ProgramBlobBuilder::new(isa);
     builder.set_ignore_instruction_set_incompatibility(true);
@@ -170,12 +173,15 @@ fn build_program(header: &[&str], code: &[&str]) -> Result<Program, String> {
         builder.add_jump_table_entry(target(label)?);
     }
     for (opcode, operands) in &lines {
-        let ops: Vec<&str> = if operands.is_empty() { Vec::new() } else { operands.split(',').map(str::trim).collect() };
+        let ops: Vec<&str> =
+            if operands.is_empty() { Vec::new() } else { operands.split(',').map(str::trim).collect() };
         let want = match opcode.format() {
             Format::None => 0,
             Format::Imm | Format::Offset => 1,
             Format::RegImm | Format::RegImm64 | Format::ImmImm | Format::RegReg => 2,
-            Format::RegImmImm | Format::RegImmOffset | Format::RegRegImm | Format::RegRegOffset | Format::RegRegReg => 3,
+            Format::RegImmImm | Format::RegImmOffset | Format::RegRegImm | Format::RegRegOffset | Format::RegRegReg => {
+                3
+            }
             Format::RegRegImmImm => 4,
         };
         if ops.len() != want {
@@ -291,16 +297,17 @@ fn run_file(text: &str) -> Result<(), String> {
     }
     let program = build_program(&header, &code)?;
     let labels = program.labels;
-    let module = program.blob.map_err(|e| format!("blob: {e}")).and_then(|blob| {
-        Module::from_blob(&program.config, &blob).map_err(|e| e.to_string())
-    });
+    let module = program
+        .blob
+        .map_err(|e| format!("blob: {e}"))
+        .and_then(|blob| Module::from_blob(&program.config, &blob).map_err(|e| e.to_string()));
     if steps.first() == Some(&"error") {
         return match module {
             Err(_) => {
-                if let (Some(expected), Err(message)) = (steps.get(1), &module) {
-                    if !message.contains(expected.trim_start_matches("message ")) {
-                        return Err(format!("error `{message}` does not contain `{expected}`"));
-                    }
+                if let (Some(expected), Err(message)) = (steps.get(1), &module)
+                    && !message.contains(expected.trim_start_matches("message "))
+                {
+                    return Err(format!("error `{message}` does not contain `{expected}`"));
                 }
                 Ok(())
             }
@@ -376,13 +383,16 @@ fn run_file(text: &str) -> Result<(), String> {
                     }
                 }
                 ["map", _, _, protection] => {
-                    let protection = if *protection == "rw" { MemoryProtection::ReadWrite } else { MemoryProtection::Read };
+                    let protection =
+                        if *protection == "rw" { MemoryProtection::ReadWrite } else { MemoryProtection::Read };
                     instance
                         .zero_memory_with_memory_protection(address(1)?, address(2)?, protection)
                         .map_err(|e| e.to_string())?
                 }
                 ["protect", _, _] => instance.protect_memory(address(1)?, address(2)?).map_err(|e| e.to_string())?,
-                ["unprotect", _, _] => instance.unprotect_memory(address(1)?, address(2)?).map_err(|e| e.to_string())?,
+                ["unprotect", _, _] => {
+                    instance.unprotect_memory(address(1)?, address(2)?).map_err(|e| e.to_string())?
+                }
                 ["free", _, _] => instance.free_pages(address(1)?, address(2)?).map_err(|e| e.to_string())?,
                 ["sbrk", n, "->", result] => {
                     let actual = instance.sbrk(parse_u64(n)? as u32).map_err(|e| e.to_string())?;
@@ -391,7 +401,9 @@ fn run_file(text: &str) -> Result<(), String> {
                         return Err(format!("sbrk returned {actual:?}, expected {expected:?}"));
                     }
                 }
-                ["aux_accessible", n] => instance.set_accessible_aux_size(parse_u64(n)? as u32).map_err(|e| e.to_string())?,
+                ["aux_accessible", n] => {
+                    instance.set_accessible_aux_size(parse_u64(n)? as u32).map_err(|e| e.to_string())?
+                }
                 ["aux_protect"] => instance.set_host_side_aux_write_protect(true).map_err(|e| e.to_string())?,
                 ["reset_memory"] => instance.reset_memory(),
                 ["gas_cost", pc, "->", cost] => {
@@ -402,7 +414,8 @@ fn run_file(text: &str) -> Result<(), String> {
                     }
                 }
                 ["accessible", _, _, protection, "->", result] => {
-                    let protection = if *protection == "rw" { MemoryProtection::ReadWrite } else { MemoryProtection::Read };
+                    let protection =
+                        if *protection == "rw" { MemoryProtection::ReadWrite } else { MemoryProtection::Read };
                     let actual = instance.is_memory_accessible(address(1)?, address(2)?, protection);
                     if actual.to_string() != *result {
                         return Err(format!("accessible = {actual}"));
@@ -417,10 +430,12 @@ fn run_file(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+#[allow(clippy::print_stdout, reason = "a harness-less test reports each case on stdout")]
 fn main() {
     let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/spec"));
     let filter = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
-    let mut paths: Vec<_> = std::fs::read_dir(dir).expect("tests/spec").filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut paths: Vec<_> =
+        std::fs::read_dir(dir).expect("tests/spec").filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     let mut failures = Vec::new();
     let mut count = 0;
