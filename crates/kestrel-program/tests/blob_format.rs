@@ -771,3 +771,24 @@ fn raw_jam_code() {
     assert_eq!(raw(&[0xe1, 0x01, 0x00, 0x00]), ParseError::JumpTableSectionTooLong);
     assert_eq!(raw(&[0x00, 0x00, 0xe2, 0x01, 0x00, 0x00]), ParseError::CodeSectionTooLong);
 }
+
+#[test]
+fn parts_write_the_annotated_example() {
+    use kestrel_program::blob::ProgramParts;
+    let mut parts = ProgramParts::new(InstructionSetKind::JamV1);
+    (parts.ro_data_size, parts.rw_data_size, parts.stack_size) = (16, 4, 4096);
+    parts.ro_data = b"hi".to_vec();
+    parts.rw_data = vec![1, 2];
+    parts.imports = vec![b"hello".to_vec()];
+    parts.exports = vec![(0, b"main".to_vec())];
+    parts.jump_table = vec![8];
+    parts.code = vec![0x33, 0x07, 0x00, 0x00, 0x01, 0x0a, 0x32, 0x00, 0x00];
+    parts.bitmask = vec![0x61, 0x01];
+    assert_eq!(parts.to_container().unwrap(), EXAMPLE_JAM_V1);
+    assert_eq!(ProgramBlob::from_parts(&parts).unwrap().as_bytes(), EXAMPLE_JAM_V1);
+
+    parts.isa = InstructionSetKind::Latest64;
+    parts.jump_table = vec![9];
+    parts.code = vec![0x07, 0x07, 0x00, 0x00, 0x01, 0xdd, 0x00, 0x03, 0x00, 0x00];
+    assert_eq!(parts.to_container().unwrap(), example_latest64());
+}

@@ -184,3 +184,43 @@ fn a_known_jam_vector_in_detail() {
     assert_eq!((blob.code(), blob.bitmask(), blob.jump_table().len()), (&[0xbe, 0x87, 0x09][..], &[0x01][..], 0));
     assert_eq!(vector.expected_pc, 3);
 }
+
+#[test]
+fn real_blobs_survive_a_round_trip_through_parts() {
+    use kestrel_program::blob::ProgramParts;
+    for name in ["example-hello-world.polkavm", "quake.polkavm", "doom.polkavm"] {
+        let Some(blob) = read_blob(name) else { continue };
+        let mut parts = ProgramParts::new(blob.isa());
+        parts.ro_data_size = blob.ro_data_size();
+        parts.rw_data_size = blob.rw_data_size();
+        parts.stack_size = blob.stack_size();
+        parts.ro_data = blob.ro_data().to_vec();
+        parts.rw_data = blob.rw_data().to_vec();
+        parts.imports = blob.imports().iter().map(|import| import.unwrap().to_vec()).collect();
+        parts.exports = blob.exports().map(|export| (export.pc, export.name.to_vec())).collect();
+        parts.jump_table = blob.jump_table().iter().collect();
+        parts.code = blob.code().to_vec();
+        parts.bitmask = blob.bitmask().to_vec();
+        let rebuilt = ProgramBlob::from_parts(&parts).unwrap();
+        assert_eq!(rebuilt.isa(), blob.isa());
+        assert_eq!(
+            (rebuilt.ro_data_size(), rebuilt.rw_data_size(), rebuilt.stack_size()),
+            (blob.ro_data_size(), blob.rw_data_size(), blob.stack_size())
+        );
+        assert_eq!((rebuilt.ro_data(), rebuilt.rw_data()), (blob.ro_data(), blob.rw_data()));
+        assert_eq!((rebuilt.code(), rebuilt.bitmask()), (blob.code(), blob.bitmask()));
+        assert!(rebuilt.jump_table().iter().eq(blob.jump_table().iter()));
+        assert!(rebuilt.imports().iter().eq(blob.imports().iter()));
+        assert!(rebuilt.exports().eq(blob.exports()));
+        // The writer uses minimal entry sizes and skips empty sections, like PolkaVM's.
+        assert_eq!(rebuilt.entry_size(), blob.entry_size(), "{name}");
+        // Written like PolkaVM's builder, the blob is byte-identical up to the end of section 6;
+        // only the debug sections (which the parts do not carry) are missing.
+        let (rebuilt, original) = (rebuilt.as_bytes(), blob.as_bytes());
+        let sections = &rebuilt[13..rebuilt.len() - 1];
+        assert_eq!(sections, &original[13..13 + sections.len()], "{name}");
+        if blob.debug_strings().is_empty() && blob.debug_line_programs().is_empty() {
+            assert_eq!(rebuilt, original, "{name}");
+        }
+    }
+}

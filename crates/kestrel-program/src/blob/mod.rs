@@ -9,6 +9,9 @@
 //!   `metadata_hash()`, `debug_strings()`, ... (&[u8]), `code_view() -> crate::decode::Code<'_>`.
 //! - `JumpTable::{len() -> u32, get(index: u32) -> Option<u32>, iter()}`
 //!
+//! (`code_view()` is not here yet: it needs `crate::decode::Code`, which the decoder branch adds;
+//! it is a one-liner, `Code::new(self.isa(), self.code(), self.bitmask())`.)
+//!
 //! A [`ProgramBlob`] keeps the whole input as one [`ArcBytes`] plus the ranges of its parts, so
 //! cloning it is cheap and every accessor is a sub-slice. Parse errors display exactly like
 //! PolkaVM's, prefix included (see [`ParseError`]).

@@ -82,3 +82,10 @@ fn clones_share_the_unique_id_and_parses_do_not() {
     assert_eq!(first.clone().unique_id(), first.unique_id());
     assert_ne!(first.unique_id(), second.unique_id());
 }
+
+#[test]
+fn blobs_are_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<ProgramBlob>();
+    assert_send_sync::<ParseError>();
+}
