@@ -529,3 +529,13 @@ fn optional_sections() {
              06 05 00 00 01 00 01 00")
     );
 }
+
+#[test]
+fn operands_that_do_not_fit_the_opcode_are_an_error() {
+    let mut builder = ProgramBlobBuilder::new(JamV1);
+    builder.push(trap());
+    builder.push(Instruction { opcode: Opcode::Add64, args: Args::RegReg { reg1: Reg::A0, reg2: Reg::A1 } });
+    let error = builder.to_vec().unwrap_err();
+    assert_eq!(error, BuildError::Encode { index: 1, error: EncodeError::FormatMismatch { opcode: Opcode::Add64 } });
+    assert_eq!(error.to_string(), "failed to build a program: the operands given to 'add_64' do not match its format");
+}
