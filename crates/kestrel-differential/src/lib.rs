@@ -6,6 +6,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod programs;
+
 /// A tiny xorshift64* generator: deterministic, seedable, no dependencies.
 #[derive(Clone, Debug)]
 pub struct Rng(u64);

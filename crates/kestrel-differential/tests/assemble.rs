@@ -14,7 +14,7 @@ const STORE_KINDS: [&str; 4] = ["u8", "u16", "u32", "u64"];
 const LABELS: [&str; 4] = ["@a", "@b", "@c", "@d"];
 
 fn reg(rng: &mut Rng) -> &'static str {
-    rng.pick(&REGS)
+    *rng.pick(&REGS)
 }
 
 /// An immediate in one of the spellings the full or simple parsers may accept (or reject).

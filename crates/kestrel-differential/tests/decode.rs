@@ -40,7 +40,8 @@ fn assigned_legacy_bytes(isa: Isa) -> Vec<u8> {
 }
 
 fn random_program(rng: &mut Rng, isa: Isa) -> (Vec<u8>, Vec<u8>) {
-    let len = 1 + rng.below(if rng.chance(1, 10) { 2100 } else { 80 }) as usize;
+    let max = if rng.chance(1, 10) { 2100 } else { 80 };
+    let len = 1 + rng.below(max) as usize;
     if isa.is_extended() {
         (random_latest64_code(rng, len), Vec::new())
     } else {

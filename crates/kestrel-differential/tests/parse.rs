@@ -193,7 +193,8 @@ fn shaped_random_blobs_parse_identically() {
                     write_varint(count, &mut payload);
                     for _ in 0..count {
                         write_varint(rng.below(300) as u32, &mut payload);
-                        let name = rng.bytes(rng.below(5) as usize);
+                        let name_len = rng.below(5) as usize;
+                        let name = rng.bytes(name_len);
                         write_varint(name.len() as u32 + u32::from(rng.chance(1, 10)), &mut payload);
                         payload.extend_from_slice(&name);
                     }
@@ -207,13 +208,17 @@ fn shaped_random_blobs_parse_identically() {
                     if rng.chance(1, 2) {
                         write_varint(code_len, &mut payload);
                     }
-                    payload.extend(rng.bytes(entries as usize * usize::from(size)));
+                    let table_len = entries as usize * usize::from(size);
+                    payload.extend(rng.bytes(table_len));
                     payload.extend(rng.bytes(code_len as usize));
                     let mask = code_len.div_ceil(8) as usize;
                     let mask_len = if rng.chance(1, 10) { mask + 1 } else { mask };
                     payload.extend(rng.bytes(mask_len));
                 }
-                _ => payload = rng.bytes(rng.below(8) as usize),
+                _ => {
+                    let len = rng.below(8) as usize;
+                    payload = rng.bytes(len);
+                }
             }
             section(id, &payload, &mut bytes);
         }
