@@ -100,6 +100,7 @@ struct Side<Vm, Inst> {
     instantiate: Vec<Duration>,
     initialize: Duration,
     frame_times: Vec<Duration>,
+    frame_cpu_times: Vec<Duration>,
     frame_hashes: Vec<u64>,
 }
 
@@ -119,6 +120,7 @@ impl<Vm, Inst> Side<Vm, Inst> {
             instantiate,
             initialize: Duration::ZERO,
             frame_times: Vec::with_capacity(options.frames as usize),
+            frame_cpu_times: Vec::with_capacity(options.frames as usize),
             frame_hashes: Vec::with_capacity(options.frames as usize),
         }
     }
@@ -129,6 +131,7 @@ impl<Vm, Inst> Side<Vm, Inst> {
             instantiate: self.instantiate.clone(),
             initialize: self.initialize,
             frame_times: self.frame_times.clone(),
+            frame_cpu_times: self.frame_cpu_times.clone(),
             frame_hashes: self.frame_hashes.clone(),
             stdout_hash: fnv1a(&self.host.stdout),
         }
@@ -227,6 +230,13 @@ fn run_doom(options: &Options) -> Result<(), String> {
     Ok(())
 }
 
+/// This thread's on-CPU time in ns (`/proc/thread-self/schedstat`), which unlike wall time
+/// excludes time spent waiting for a CPU on a busy machine.
+fn thread_cpu_ns() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
 fn run_frames<Vm, Inst>(
     side: &mut Side<Vm, Inst>,
     count: u32,
@@ -234,9 +244,13 @@ fn run_frames<Vm, Inst>(
 ) -> Result<(), String> {
     for _ in 0..count {
         let before = side.host.frames_output;
+        let cpu_start = thread_cpu_ns();
         let start = Instant::now();
         tick(side)?;
         side.frame_times.push(start.elapsed());
+        if let (Some(before), Some(after)) = (cpu_start, thread_cpu_ns()) {
+            side.frame_cpu_times.push(Duration::from_nanos(after.saturating_sub(before)));
+        }
         // Hashing is outside the timed region; a tick that output no frame hashes as 0.
         let hash = if side.host.frames_output > before { fnv1a(&side.host.frame) } else { 0 };
         side.frame_hashes.push(hash);

@@ -12,6 +12,8 @@ pub struct Measurement {
     pub instantiate: Vec<Duration>,
     pub initialize: Duration,
     pub frame_times: Vec<Duration>,
+    /// On-CPU time per frame (empty where the OS does not expose it).
+    pub frame_cpu_times: Vec<Duration>,
     pub frame_hashes: Vec<u64>,
     pub stdout_hash: u64,
 }
@@ -35,8 +37,12 @@ impl Measurement {
         self.run_total() / (self.frame_times.len().max(1) as u32)
     }
 
-    fn batch_totals(&self, batch: u32) -> Vec<Duration> {
-        self.frame_times.chunks(batch.max(1) as usize).map(|chunk| chunk.iter().sum()).collect()
+    fn cpu_per_frame(&self) -> Duration {
+        self.frame_cpu_times.iter().sum::<Duration>() / (self.frame_cpu_times.len().max(1) as u32)
+    }
+
+    fn batch_totals(times: &[Duration], batch: u32) -> Vec<Duration> {
+        times.chunks(batch.max(1) as usize).map(|chunk| chunk.iter().sum()).collect()
     }
 }
 
@@ -128,10 +134,10 @@ impl Report {
     }
 
     /// Median over interleaved batches of (Kestrel batch time / polkavm batch time).
-    fn median_batch_ratio(&self) -> Option<f64> {
+    fn median_batch_ratio(&self, times: fn(&Measurement) -> &[Duration]) -> Option<f64> {
         let (k, p) = self.both()?;
-        let mut ratios: Vec<f64> =
-            k.batch_totals(self.batch).iter().zip(p.batch_totals(self.batch)).map(|(&a, b)| ratio(a, b)).collect();
+        let (k, p) = (Measurement::batch_totals(times(k), self.batch), Measurement::batch_totals(times(p), self.batch));
+        let mut ratios: Vec<f64> = k.iter().zip(p).map(|(&a, b)| ratio(a, b)).collect();
         ratios.sort_by(f64::total_cmp);
         ratios.get(ratios.len() / 2).copied()
     }
@@ -143,7 +149,9 @@ impl Report {
             "instantiate": ratio(median(&k.instantiate), median(&p.instantiate)),
             "initialize": ratio(k.initialize, p.initialize),
             "run_per_frame": ratio(k.per_frame(), p.per_frame()),
-            "run_median_batch": self.median_batch_ratio(),
+            "run_median_batch": self.median_batch_ratio(|m| &m.frame_times),
+            "run_cpu_per_frame": ratio(k.cpu_per_frame(), p.cpu_per_frame()),
+            "run_cpu_median_batch": self.median_batch_ratio(|m| &m.frame_cpu_times),
         }))
     }
 
@@ -158,6 +166,7 @@ impl Report {
             "run_total_ms": ms(m.run_total()),
             "run_per_frame_ms": ms(m.per_frame()),
             "run_median_frame_ms": ms(median(&m.frame_times)),
+            "run_cpu_per_frame_ms": ms(m.cpu_per_frame()),
             "last_frame_hash": format!("{:016x}", m.frame_hashes.last().copied().unwrap_or(0)),
             "distinct_frames": m.frame_hashes.iter().collect::<std::collections::BTreeSet<_>>().len(),
         })
@@ -191,12 +200,13 @@ impl Report {
         let cell = |m: Option<&Measurement>, f: &dyn Fn(&Measurement) -> Duration| {
             m.map(|m| format!("{:.3} ms", ms(f(m)))).unwrap_or_else(|| "-".into())
         };
-        let rows: [(&str, &Metric); 5] = [
+        let rows: [(&str, &Metric); 6] = [
             ("compile (median)", &|m| median(&m.compile)),
             ("instantiate (median)", &|m| median(&m.instantiate)),
             ("ext_initialize", &|m| m.initialize),
             ("run per frame (mean)", &|m| m.per_frame()),
             ("run per frame (median)", &|m| median(&m.frame_times)),
+            ("run per frame (CPU time)", &|m| m.cpu_per_frame()),
         ];
         for (name, f) in rows {
             let r = self.both().map(|(k, p)| format!("{:.3}", ratio(f(k), f(p)))).unwrap_or_else(|| "-".into());
@@ -210,8 +220,11 @@ impl Report {
         let frames = self.kestrel.as_ref().or(self.polkavm.as_ref()).map_or(0, |m| m.frame_times.len());
         let _ = writeln!(out);
         let _ = writeln!(out, "frames per VM: {frames} (interleaved batches of {})", self.batch);
-        if let Some(r) = self.median_batch_ratio() {
-            let _ = writeln!(out, "run-time ratio kestrel/polkavm, median over batches: {r:.3}");
+        if let Some(r) = self.median_batch_ratio(|m| &m.frame_times) {
+            let _ = writeln!(out, "run-time ratio kestrel/polkavm, median over batches (wall):     {r:.3}");
+        }
+        if let Some(r) = self.median_batch_ratio(|m| &m.frame_cpu_times) {
+            let _ = writeln!(out, "run-time ratio kestrel/polkavm, median over batches (CPU time): {r:.3}");
         }
         match self.frames_match() {
             Some(true) => {

@@ -60,18 +60,21 @@ fn rem_signed_32(a: i32, b: i32) -> i32 {
 pub fn run(code: &CompiledCode, regs_io: &mut [u64; 16], gas_io: &mut i64, memory: &mut Memory, start: u32) -> Exit {
     let ops = &code.ops[..];
     let jump_table = &code.jump_table[..];
-    let mut regs = *regs_io;
+    // 256 slots indexed by the raw `u8` operand: every access is in bounds without a mask or a
+    // check (only the first 16 are ever used).
+    let mut regs = [0u64; 256];
+    regs[..16].copy_from_slice(regs_io);
     let mut gas = *gas_io;
     let mut i = start as usize;
 
     macro_rules! reg {
         ($r:expr) => {
-            regs[($r & 15) as usize]
+            regs[$r as usize]
         };
     }
     macro_rules! exit {
         ($e:expr) => {{
-            *regs_io = regs;
+            regs_io.copy_from_slice(&regs[..16]);
             *gas_io = gas;
             return $e;
         }};
