@@ -23,8 +23,9 @@ const DOOM_WAD: &str = "/usr/share/games/doom/freedoom1.wad";
 const USAGE: &str =
     "usage: kestrel-benches doom [--frames N] [--batch B] [--reps R] [--vm both|kestrel|polkavm] [--json] [--verify]
 
-  --frames N   frames (ext_tick calls) per VM after ext_initialize (default 300)
-  --batch B    frames per interleaved batch; the VMs alternate batches (default 25)
+  --frames N   frames (ext_tick calls) per VM after ext_initialize (default 800; the
+               title screen is static until about frame 520, then the demo plays)
+  --batch B    frames per interleaved batch; the VMs alternate batches (default 10)
   --reps R     compile/instantiate repetitions, interleaved (default 3)
   --vm WHICH   run only one VM (for profiling); ratios need both (default both)
   --json       print a machine-readable JSON report instead of the table
@@ -43,7 +44,7 @@ struct Options {
 
 fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut options =
-        Options { frames: 300, batch: 25, reps: 3, run_kestrel: true, run_polkavm: true, json: false, verify: false };
+        Options { frames: 800, batch: 10, reps: 3, run_kestrel: true, run_polkavm: true, json: false, verify: false };
     let number = |value: Option<String>, what: &str| -> Result<u32, String> {
         value
             .and_then(|value| value.parse().ok())

@@ -228,7 +228,14 @@ impl Report {
         }
         match self.frames_match() {
             Some(true) => {
-                let _ = writeln!(out, "frame hashes: identical ({frames} frames) and stdout identical");
+                let distinct = self
+                    .kestrel
+                    .as_ref()
+                    .map_or(0, |m| m.frame_hashes.iter().collect::<std::collections::BTreeSet<_>>().len());
+                let _ = writeln!(
+                    out,
+                    "frame hashes: identical ({frames} frames, {distinct} distinct) and stdout identical"
+                );
             }
             Some(false) => {
                 let _ = writeln!(out, "frame hashes: DIFFER (first at frame {:?})", self.first_mismatch());
