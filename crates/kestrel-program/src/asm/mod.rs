@@ -22,6 +22,8 @@ pub use alu::{Lowering, OPERATORS, OperatorRow, SEARCH_ORDER};
 pub use directives::parse_symbol;
 pub use operands::{Immediate, parse_full_immediate, parse_simple_immediate};
 
+pub use crate::builder::ExportTarget;
+use crate::builder::{BuildError, ProgramBlobBuilder};
 use crate::instruction::{Args, Instruction};
 use crate::isa::InstructionSetKind;
 use crate::opcode::Opcode;
@@ -47,6 +49,9 @@ pub enum AssembleError {
     UndefinedLabel { line: usize, name: String },
     #[error("no ISA was declared in the program")]
     NoIsa,
+    /// The blob builder refused the program (its message starts with `failed to build a program`).
+    #[error("{0}")]
+    Build(BuildError),
 }
 
 impl AssembleError {
@@ -58,18 +63,9 @@ impl AssembleError {
             | Self::Directive { line }
             | Self::DuplicateLabel { line, .. }
             | Self::UndefinedLabel { line, .. } => Some(line),
-            Self::NoIsa => None,
+            Self::NoIsa | Self::Build(_) => None,
         }
     }
-}
-
-/// Where an export points.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
-pub enum ExportTarget {
-    /// The start of a basic block (by index).
-    BasicBlock(u32),
-    /// A specific instruction (by index into [`Program::instructions`]).
-    Instruction(u32),
 }
 
 /// One export, in the order it is handed to the builder.
@@ -145,6 +141,42 @@ struct Parser<'a> {
     /// Number of terminators so far = index of the currently open basic block.
     block: u32,
     jump_table_addresses: usize,
+}
+
+/// Assembles text into a `.polkavm` blob. `default_isa` is used when the text has no `%isa`.
+pub fn assemble(default_isa: Option<InstructionSetKind>, text: &str) -> Result<Vec<u8>, AssembleError> {
+    parse(default_isa, text)?.to_builder().to_vec().map_err(AssembleError::Build)
+}
+
+impl Program {
+    /// A blob builder loaded with this program. `invalid` is written as an undecodable opcode so
+    /// that it decodes back as `invalid` (PolkaVM's assembler has no `invalid`, so this changes
+    /// nothing for its programs).
+    pub fn to_builder(&self) -> ProgramBlobBuilder {
+        let mut builder = ProgramBlobBuilder::new(self.isa);
+        builder.set_invalid_as_undecodable(true);
+        builder.set_ro_data_size(self.ro_data_size);
+        builder.set_rw_data_size(self.rw_data_size);
+        builder.set_stack_size(self.stack_size);
+        builder.set_ro_data(self.ro_data.clone());
+        builder.set_rw_data(self.rw_data.clone());
+        for name in &self.imports {
+            builder.add_import(name);
+        }
+        for export in &self.exports {
+            match export.target {
+                ExportTarget::BasicBlock(block) => builder.add_export_by_basic_block(block, &export.name),
+                ExportTarget::Instruction(index) => builder.add_export_by_instruction(index, &export.name),
+            }
+        }
+        for &block in &self.jump_table {
+            builder.add_jump_table_entry(block);
+        }
+        for item in &self.instructions {
+            builder.push(item.instruction);
+        }
+        builder
+    }
 }
 
 /// Parses assembly text into a [`Program`]. `default_isa` is used when the text has no `%isa`.
