@@ -5,32 +5,7 @@ use kestrel_program::InstructionSetKind::{self, JamV1, Latest32, Latest64, Reviv
 use kestrel_program::asm::{AssembleError, assemble};
 use kestrel_program::{ArcBytes, ProgramBlob};
 
-const SPEC_PROGRAM: &str = "%isa = latest64
-%ro_data_size = 4096
-%ro_data = 48 65 6c 6c 6f
-%rw_data_size = 4096
-%stack_size = 4096
-
-// a0 = n; returns 1 + 2 + ... + n
-pub @sum:
-    a1 = 0
-@loop:
-    jump @done if a0 == 0
-    a1 = a1 + a0
-    a0 = a0 - 1
-    jump @loop
-@done:
-    a0 = a1
-    ret
-
-pub @indirect:
-    a2 = @target
-    jump [a2]
-@target:
-    a0 = u8 [0x10000]
-    ecalli 1
-    ret
-";
+const SPEC_PROGRAM: &str = include_str!("asm_data/spec_program.s");
 
 /// The code of [`SPEC_PROGRAM`], instruction by instruction (offsets as in the §9.6 listing).
 const SPEC_CODE: &[(u32, &[u8])] = &[

@@ -8,32 +8,7 @@ use asm_support::{error, listing, parse};
 use kestrel_program::InstructionSetKind::{self, JamV1, Latest32, Latest64, ReviveV1};
 use kestrel_program::asm::{self, AssembleError, Export, ExportTarget};
 
-pub const SPEC_PROGRAM: &str = "%isa = latest64
-%ro_data_size = 4096
-%ro_data = 48 65 6c 6c 6f
-%rw_data_size = 4096
-%stack_size = 4096
-
-// a0 = n; returns 1 + 2 + ... + n
-pub @sum:
-    a1 = 0
-@loop:
-    jump @done if a0 == 0
-    a1 = a1 + a0
-    a0 = a0 - 1
-    jump @loop
-@done:
-    a0 = a1
-    ret
-
-pub @indirect:
-    a2 = @target
-    jump [a2]
-@target:
-    a0 = u8 [0x10000]
-    ecalli 1
-    ret
-";
+const SPEC_PROGRAM: &str = include_str!("asm_data/spec_program.s");
 
 fn export(name: &str, target: ExportTarget) -> Export {
     Export { name: name.as_bytes().to_vec(), target }
