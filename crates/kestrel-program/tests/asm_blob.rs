@@ -257,13 +257,13 @@ fn export_directive_and_imports() {
 
 #[test]
 fn builder_errors_pass_through() {
-    let error = assemble(Some(Latest32), "a0 = a1 + a2").unwrap_err();
-    assert!(matches!(error, AssembleError::Build(_)), "{error:?}");
+    let error = assemble(Some(Latest32), "// comment\ni32 a0 = a1 + a2\na0 = a1 + a2").unwrap_err();
+    assert!(matches!(error, AssembleError::Build { line: Some(3), .. }), "{error:?}");
     assert_eq!(
         error.to_string(),
         "failed to build a program: the instruction 'add_64' is not available in the 'latest32' instruction set"
     );
-    assert_eq!(error.line(), None);
+    assert_eq!(error.line(), Some(3));
     assert!(assemble(Some(Latest32), "i32 a0 = a1 + a2").is_ok());
     assert_eq!(
         assemble(Some(ReviveV1), "unlikely").unwrap_err().to_string(),

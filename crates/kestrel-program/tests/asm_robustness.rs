@@ -190,6 +190,7 @@ fn edge_cases_are_errors_not_panics() {
 
 #[test]
 fn labels_past_the_last_instruction_are_builder_errors() {
-    let error = assemble(Some(InstructionSetKind::JamV1), "jump @end\n@end:").unwrap_err();
+    let error = assemble(Some(InstructionSetKind::JamV1), "trap\njump @end\n@end:").unwrap_err();
     assert!(error.to_string().starts_with("failed to build a program: "), "{error}");
+    assert_eq!(error.line(), Some(2));
 }

@@ -23,7 +23,7 @@ pub use directives::parse_symbol;
 pub use operands::{Immediate, parse_full_immediate, parse_simple_immediate};
 
 pub use crate::builder::ExportTarget;
-use crate::builder::{BuildError, ProgramBlobBuilder};
+use crate::builder::{BuildError, ProgramBlobBuilder, Referrer};
 use crate::instruction::{Args, Instruction};
 use crate::isa::InstructionSetKind;
 use crate::opcode::Opcode;
@@ -50,8 +50,9 @@ pub enum AssembleError {
     #[error("no ISA was declared in the program")]
     NoIsa,
     /// The blob builder refused the program (its message starts with `failed to build a program`).
-    #[error("{0}")]
-    Build(BuildError),
+    /// `line` is the source line of the offending instruction, when the builder names one.
+    #[error("{error}")]
+    Build { line: Option<usize>, error: BuildError },
 }
 
 impl AssembleError {
@@ -63,7 +64,8 @@ impl AssembleError {
             | Self::Directive { line }
             | Self::DuplicateLabel { line, .. }
             | Self::UndefinedLabel { line, .. } => Some(line),
-            Self::NoIsa | Self::Build(_) => None,
+            Self::Build { line, .. } => line,
+            Self::NoIsa => None,
         }
     }
 }
@@ -145,10 +147,22 @@ struct Parser<'a> {
 
 /// Assembles text into a `.polkavm` blob. `default_isa` is used when the text has no `%isa`.
 pub fn assemble(default_isa: Option<InstructionSetKind>, text: &str) -> Result<Vec<u8>, AssembleError> {
-    parse(default_isa, text)?.to_builder().to_vec().map_err(AssembleError::Build)
+    let program = parse(default_isa, text)?;
+    program.to_builder().to_vec().map_err(|error| program.build_error(error))
 }
 
 impl Program {
+    /// Wraps a builder error, attaching the source line of the instruction it names.
+    pub fn build_error(&self, error: BuildError) -> AssembleError {
+        let index = match error {
+            BuildError::Encode { index, .. } => Some(index),
+            BuildError::BasicBlockOutOfRange { referrer: Referrer::Instruction(index), .. } => Some(index),
+            _ => None,
+        };
+        let line = index.and_then(|index| self.instructions.get(index)).map(|item| item.line);
+        AssembleError::Build { line, error }
+    }
+
     /// A blob builder loaded with this program. `invalid` is written as an undecodable opcode so
     /// that it decodes back as `invalid` (PolkaVM's assembler has no `invalid`, so this changes
     /// nothing for its programs).
