@@ -376,6 +376,17 @@ fn store_immediate_ranges() {
     assert_eq!(line("u16 [a0] = -1"), Err("cannot parse line 2: immediate larger than u16".into()));
     assert_unparsable("u32 [a0] = 0xffffffff");
     assert_unparsable("u64 [a0] = 0x80000000");
+    assert_unparsable("u8 [a0] = 0xffffffff");
+}
+
+#[test]
+fn extension_narrow_stores_of_any_hex_immediate() {
+    // Real blobs store e.g. -1 with store_imm_u16; the disassembler prints it in hex.
+    assert_eq!(ok("u16 [a5] = 0xffffffffffffffff"), "store_imm_indirect_u16 a5, 0, -1");
+    assert_eq!(ok("u8 [a0 + 1] = 0x100"), "store_imm_indirect_u8 a0, 1, 256");
+    assert_eq!(ok("u8 [0x20000] = 0x12345678"), "store_imm_u8 131072, 305419896");
+    assert_eq!(ok("u16 [a0] = 0b11111111111111111"), "store_imm_indirect_u16 a0, 0, 131071");
+    assert_unparsable("u16 [a0] = 0x80000000");
 }
 
 #[test]

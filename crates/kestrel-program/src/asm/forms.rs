@@ -217,7 +217,12 @@ fn parse_store(line: &str) -> Result<Option<Statement<'_>>, FormError> {
         }
     } else {
         let imm = need(parse_imm32(value))?;
+        // Kestrel extension: values written in hex or binary (the disassembler's style) may be any
+        // 32-bit immediate, as in real blobs (only the low bits are stored); decimal values keep
+        // PolkaVM's range check.
+        let is_radix_literal = value.starts_with("0x") || value.starts_with("0b");
         if let Some(limit) = limit
+            && !is_radix_literal
             && !(0..=limit).contains(&imm)
         {
             return Err(FormError::Invalid(alloc::format!("immediate larger than {}", name.trim())));
