@@ -173,6 +173,9 @@ fn write_program(
         jump_target_formatter: Some(&label_formatter as &JumpTargetFormatter<'_>),
         ..InstructionFormat::default()
     };
+    if !items.is_empty() {
+        out.push('\n');
+    }
     let mut previous_offset = None;
     for item in items {
         if previous_offset != Some(item.offset) {
