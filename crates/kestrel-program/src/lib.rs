@@ -29,9 +29,11 @@ pub mod opcode;
 pub mod reg;
 pub mod varint;
 
+pub use blob::{Export, Exports, Imports, JumpTable, ProgramParts};
 pub use blob::{ParseError, ProgramBlob};
 pub use bytes::ArcBytes;
 pub use instruction::{Args, Instruction, ParsedInstruction};
 pub use isa::InstructionSetKind;
+pub use memory_map::{MemoryMap, MemoryMapBuilder, MemoryMapError};
 pub use opcode::{Control, Format, Opcode};
 pub use reg::Reg;
