@@ -36,14 +36,14 @@
 //! # Listings
 //!
 //! [`disassemble`] prints one `{offset:>7}: {text}` line per decoded item, as PolkaVM prints a
-//! parsed instruction. [`write_listing`] with [`ListingOptions`] adds `// export: NAME` comments,
+//! parsed instruction (`disassemble(code.instructions(), &format)`). [`write_listing`] with [`ListingOptions`] adds `// export: NAME` comments,
 //! `@_<offset>:` markers at valid jump targets (static targets then print as `@_<offset>` too) and
 //! optionally the raw code bytes of each item.
 //!
 //! # Re-assemblable source
 //!
 //! [`to_assembly`] turns the pieces of a program ([`AssemblySource`]) into text in the Kestrel
-//! assembly dialect (`docs/assembly.md`): `%isa`, the sizes, `%ro_data`/`%rw_data` in hex (one
+//! assembly dialect read by [`crate::asm`]: `%isa`, the sizes, `%ro_data`/`%rw_data` in hex (one
 //! line each), one `%import` per import in order, one `%export = NAME @_<offset>` per export in
 //! order, `%jump_table = @_<offset> ...`, then the code with a label `@_<offset>:` before every
 //! static target, jump-table entry and export. Instructions are printed in the form PolkaVM's
@@ -55,6 +55,10 @@
 //! the assembler would insert a `fallthrough`; a static target or jump-table entry inside a block
 //! is a [`DisasmError`] (it is never a valid jump target), while an export there gets
 //! `@_<offset>: %no_fallthrough` (a host entry only needs an instruction boundary).
+//!
+//! Known limit: PolkaVM's assembler only reads `u8 [..] = I` / `u16 [..] = I` with I in 0..=255 /
+//! 0..=65535, but real blobs contain e.g. `u16 [a5] = 0xffffffffffffffff` (the instruction stores
+//! the low bits). The exact value is printed; the Kestrel assembler has to accept it.
 
 mod format;
 mod listing;
