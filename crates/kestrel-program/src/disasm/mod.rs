@@ -42,7 +42,8 @@
 //!
 //! # Re-assemblable source
 //!
-//! [`to_assembly`] turns the pieces of a program ([`AssemblySource`]) into text in the Kestrel
+//! [`to_assembly`] (or [`blob_to_assembly`] for a parsed blob) turns the pieces of a program
+//! ([`AssemblySource`], e.g. [`AssemblySource::from_blob`]) into text in the Kestrel
 //! assembly dialect read by [`crate::asm`]: `%isa`, the sizes, `%ro_data`/`%rw_data` in hex (one
 //! line each), one `%import` per import in order, one `%export = NAME @_<offset>` per export in
 //! order, `%jump_table = @_<offset> ...`, then the code with a label `@_<offset>:` before every
@@ -66,4 +67,4 @@ mod source;
 
 pub use format::{InstructionDisplay, InstructionFormat, JumpTargetFormatter, ParsedInstructionDisplay};
 pub use listing::{ListingOptions, disassemble, listing, write_listing};
-pub use source::{AssemblySource, DisasmError, LabelUse, to_assembly};
+pub use source::{AssemblySource, DisasmError, LabelUse, blob_to_assembly, to_assembly};

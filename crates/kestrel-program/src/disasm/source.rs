@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 use core::fmt::{self, Write};
 
 use super::format::{InstructionFormat, JumpTargetFormatter, SourceInstruction};
+use crate::blob::ProgramBlob;
 use crate::instruction::ParsedInstruction;
 use crate::isa::InstructionSetKind;
 
@@ -30,6 +31,32 @@ pub struct AssemblySource<'a> {
     pub code_len: u32,
     /// The decoded items in code order, e.g. from `Code::instructions()`.
     pub instructions: &'a [ParsedInstruction],
+}
+
+impl<'a> AssemblySource<'a> {
+    /// The pieces of a parsed blob, with `instructions` decoded by the caller (normally
+    /// `blob.code_view().instructions().collect()`).
+    pub fn from_blob(blob: &'a ProgramBlob, instructions: &'a [ParsedInstruction]) -> Self {
+        AssemblySource {
+            isa: blob.isa(),
+            ro_data_size: blob.ro_data_size(),
+            rw_data_size: blob.rw_data_size(),
+            stack_size: blob.stack_size(),
+            ro_data: blob.ro_data(),
+            rw_data: blob.rw_data(),
+            imports: blob.imports().iter().collect(),
+            exports: blob.exports().map(|export| (export.pc, export.name)).collect(),
+            jump_table: blob.jump_table().iter().collect(),
+            code_len: blob.code_len(),
+            instructions,
+        }
+    }
+}
+
+/// Decodes `blob` and prints it as re-assemblable text ([`to_assembly`]).
+pub fn blob_to_assembly(blob: &ProgramBlob) -> Result<String, DisasmError> {
+    let instructions: Vec<ParsedInstruction> = blob.code_view().instructions().collect();
+    to_assembly(&AssemblySource::from_blob(blob, &instructions))
 }
 
 /// What refers to a code offset that needs a label.
