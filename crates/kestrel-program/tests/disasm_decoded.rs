@@ -182,6 +182,9 @@ fn large_real_blobs() {
             let exported = blob.exports().any(|export| export.pc == offset);
             assert!(targets.contains(offset) || exported, "{name}: label at {offset}");
         }
-        insta::assert_snapshot!(format!("{name}_listing_head"), text.lines().take(40).collect::<Vec<_>>().join("\n"));
+        insta::assert_snapshot!(
+            format!("{}_listing_head", name.trim_end_matches(".polkavm")),
+            text.lines().take(40).collect::<Vec<_>>().join("\n")
+        );
     }
 }

@@ -384,3 +384,42 @@ fn malformed_operands_do_not_panic() {
     let wrong = Instruction { opcode: Opcode::Trap, args: Args::Imm { imm: 1 } };
     assert!(wrong.to_string().starts_with("trap <malformed operands"));
 }
+
+/// Extreme operands for every opcode under every option: always some text, never the fallback.
+#[test]
+fn extreme_operands() {
+    let values = [0u32, 1, 0x7f, 0x80, 0xfff, 0x7fff_ffff, 0x8000_0000, 0xffff_f001, u32::MAX];
+    let regs = [RA, A5];
+    for &opcode in Opcode::ALL.iter().chain(&[Opcode::Invalid]) {
+        for (&value, &reg) in values.iter().zip(regs.iter().cycle()) {
+            let args = match opcode.format() {
+                kestrel_program::Format::None => Args::None,
+                kestrel_program::Format::Imm => Args::Imm { imm: value },
+                kestrel_program::Format::Offset => Args::Offset { target: value },
+                kestrel_program::Format::RegImm => Args::RegImm { reg, imm: value },
+                kestrel_program::Format::RegImm64 => Args::RegImm64 { reg, imm: u64::from(value) << 32 | 1 },
+                kestrel_program::Format::RegImmImm => Args::RegImmImm { reg, imm1: value, imm2: !value },
+                kestrel_program::Format::RegImmOffset => Args::RegImmOffset { reg, imm: value, target: !value },
+                kestrel_program::Format::ImmImm => Args::ImmImm { imm1: value, imm2: !value },
+                kestrel_program::Format::RegReg => Args::RegReg { reg1: reg, reg2: reg },
+                kestrel_program::Format::RegRegImm => Args::RegRegImm { reg1: reg, reg2: reg, imm: value },
+                kestrel_program::Format::RegRegOffset => Args::RegRegOffset { reg1: reg, reg2: reg, target: value },
+                kestrel_program::Format::RegRegReg => Args::RegRegReg { reg1: reg, reg2: reg, reg3: reg },
+                kestrel_program::Format::RegRegImmImm => {
+                    Args::RegRegImmImm { reg1: reg, reg2: reg, imm1: value, imm2: !value }
+                }
+            };
+            let instruction = ins(opcode, args);
+            for bits in 0..8 {
+                let format = InstructionFormat {
+                    prefer_non_abi_reg_names: bits & 1 != 0,
+                    prefer_unaliased: bits & 2 != 0,
+                    is_64_bit: bits & 4 != 0,
+                    jump_target_formatter: None,
+                };
+                let text = instruction.display(&format).to_string();
+                assert!(!text.is_empty() && !text.contains("malformed"), "{opcode}: {text}");
+            }
+        }
+    }
+}

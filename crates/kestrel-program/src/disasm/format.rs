@@ -525,3 +525,47 @@ impl fmt::Display for SourceInstruction<'_> {
         write_instruction(f, self.instruction, self.format, Dialect::Source)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::format;
+
+    #[test]
+    fn immediates() {
+        let imm = |value, is_64_bit| format!("{}", Imm { value, is_64_bit });
+        assert_eq!(imm(0, true), "0");
+        assert_eq!(imm(0, false), "0");
+        assert_eq!(imm(0x7fff_ffff, true), "0x7fffffff");
+        assert_eq!(imm(0x8000_0000, true), "0xffffffff80000000");
+        assert_eq!(imm(0x8000_0000, false), "0x80000000");
+        assert_eq!(imm(u32::MAX, true), "0xffffffffffffffff");
+    }
+
+    #[test]
+    fn memory_operands() {
+        let mem = |offset: i32, unaliased, dialect| {
+            format!("{}", Mem { base: "sp", offset: offset as u32, unaliased, dialect })
+        };
+        assert_eq!(mem(0, false, Dialect::Display), "[sp]");
+        assert_eq!(mem(0, true, Dialect::Display), "[sp + 0]");
+        assert_eq!(mem(0, false, Dialect::Source), "[sp]");
+        assert_eq!(mem(8, false, Dialect::Display), "[sp + 8]");
+        assert_eq!(mem(-8, false, Dialect::Display), "[sp - 8]");
+        assert_eq!(mem(-8, false, Dialect::Source), "[sp + -8]");
+        assert_eq!(mem(i32::MIN, false, Dialect::Display), "[sp - 2147483648]");
+    }
+
+    #[test]
+    fn i32_prefix_only_on_32_bit_variants() {
+        let format = InstructionFormat::default();
+        let p = Printer { format: &format, dialect: Dialect::Display };
+        let prefixed: alloc::vec::Vec<&str> =
+            Opcode::ALL.iter().filter(|op| !p.prefix(**op).is_empty()).map(|op| op.name()).collect();
+        assert_eq!(prefixed.len(), 26, "{prefixed:?}");
+        assert!(!prefixed.contains(&"load_i32") && !prefixed.contains(&"store_u32"));
+        let narrow = InstructionFormat { is_64_bit: false, ..InstructionFormat::default() };
+        let p = Printer { format: &narrow, dialect: Dialect::Display };
+        assert!(Opcode::ALL.iter().all(|op| p.prefix(*op).is_empty()));
+    }
+}
