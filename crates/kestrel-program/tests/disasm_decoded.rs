@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use kestrel_program::decode::Code;
 use kestrel_program::disasm::{
-    AssemblySource, InstructionFormat, ListingOptions, blob_to_assembly, disassemble, listing, to_assembly,
+    AssemblySource, InstructionFormat, ListingOptions, blob_listing, blob_to_assembly, disassemble, listing,
+    to_assembly,
 };
 use kestrel_program::{ArcBytes, InstructionSetKind, ProgramBlob};
 
@@ -152,6 +153,10 @@ fn hello_world_blob() {
     let items: Vec<_> = blob.code_view().instructions().collect();
     let text = disassemble(items.iter().copied(), &InstructionFormat::for_isa(blob.isa()));
     insta::assert_snapshot!("hello_world_listing", text);
+    insta::assert_snapshot!(
+        "hello_world_blob_listing",
+        blob_listing(&blob, &InstructionFormat::for_isa(blob.isa()), true)
+    );
     insta::assert_snapshot!("hello_world_source", to_assembly(&AssemblySource::from_blob(&blob, &items)).unwrap());
 }
 

@@ -158,3 +158,17 @@ fn spec_example_14() {
     let narrow = InstructionFormat::for_isa(kestrel_program::InstructionSetKind::Latest32);
     assert_eq!(disassemble(items, &narrow), expected);
 }
+
+#[test]
+fn import_names_after_ecalli() {
+    let ecalli = |offset, imm| item(offset, 2, Opcode::Ecalli, Args::Imm { imm });
+    let items = vec![ecalli(0, 0), ecalli(2, 1), ecalli(4, 2), ecalli(6, u32::MAX)];
+    let imports: &[Option<&[u8]>] = &[Some(b"hello"), None, Some(b"\x01")];
+    let options = ListingOptions { imports, ..ListingOptions::default() };
+    let expected = "      0: ecalli 0  // hello
+      2: ecalli 1  // <invalid>
+      4: ecalli 2  // 0x01
+      6: ecalli 4294967295
+";
+    assert_eq!(listing(items, &options), expected);
+}

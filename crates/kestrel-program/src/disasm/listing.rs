@@ -5,7 +5,9 @@ use alloc::vec::Vec;
 use core::fmt::{self, Write};
 
 use super::format::{Dialect, InstructionFormat, JumpTargetFormatter, write_instruction};
-use crate::instruction::ParsedInstruction;
+use crate::blob::ProgramBlob;
+use crate::instruction::{Args, ParsedInstruction};
+use crate::opcode::Opcode;
 
 /// Options for [`write_listing`]. [`Default`] gives the plain listing of [`disassemble`].
 #[derive(Copy, Clone, Default)]
@@ -14,6 +16,9 @@ pub struct ListingOptions<'a> {
     pub format: InstructionFormat<'a>,
     /// `(offset, name)` of every export; each is shown as `// export: NAME` before its offset.
     pub exports: &'a [(u32, &'a [u8])],
+    /// Import names in order; `ecalli N` lines then end with `  // NAME` (`<invalid>` for an
+    /// unresolvable name, nothing when N is out of range).
+    pub imports: &'a [Option<&'a [u8]>],
     /// Tells which offsets are valid jump targets (e.g. from the decoder's jump-target set). When
     /// given, each such offset gets an `@_<offset>:` line and static targets print as `@_<offset>`
     /// (unless `format` has its own `jump_target_formatter`); targets that are not valid stay
@@ -28,6 +33,7 @@ impl fmt::Debug for ListingOptions<'_> {
         f.debug_struct("ListingOptions")
             .field("format", &self.format)
             .field("exports", &self.exports.len())
+            .field("imports", &self.imports.len())
             .field("is_jump_target", &self.is_jump_target.map(|_| ".."))
             .field("code", &self.code.map(<[u8]>::len))
             .finish()
@@ -41,6 +47,25 @@ where
     I: IntoIterator<Item = ParsedInstruction>,
 {
     listing(items, &ListingOptions { format: *format, ..ListingOptions::default() })
+}
+
+/// The annotated listing of a whole blob: exports, import names after `ecalli`, `@_<offset>:` markers at valid jump targets,
+/// static targets as labels, and (with `show_bytes`) the code bytes of each item. `format` is
+/// usually `InstructionFormat::for_isa(blob.isa())`.
+pub fn blob_listing(blob: &ProgramBlob, format: &InstructionFormat<'_>, show_bytes: bool) -> String {
+    let code = blob.code_view();
+    let targets = code.jump_targets();
+    let is_jump_target = |offset: u32| targets.contains(offset);
+    let exports: Vec<(u32, &[u8])> = blob.exports().map(|export| (export.pc, export.name)).collect();
+    let imports: Vec<Option<&[u8]>> = blob.imports().iter().collect();
+    let options = ListingOptions {
+        format: *format,
+        exports: &exports,
+        imports: &imports,
+        is_jump_target: Some(&is_jump_target),
+        code: show_bytes.then(|| blob.code()),
+    };
+    listing(code.instructions(), &options)
 }
 
 /// [`write_listing`] into a new string.
@@ -100,7 +125,16 @@ where
         if let Some(code) = options.code {
             write!(out, "{:<30} ", RawBytes(item_bytes(code, &item)))?;
         }
-        writeln!(out, "{}", Item { item: &item, format: &format })?;
+        write!(out, "{}", Item { item: &item, format: &format })?;
+        if let (Opcode::Ecalli, Args::Imm { imm }) = (item.instruction.opcode, item.instruction.args)
+            && let Some(import) = usize::try_from(imm).ok().and_then(|index| options.imports.get(index))
+        {
+            match import {
+                Some(name) => write!(out, "  // {}", Name(name))?,
+                None => out.write_str("  // <invalid>")?,
+            }
+        }
+        out.write_char('\n')?;
     }
     for &(offset, name) in exports.get(next_export..).unwrap_or_default() {
         writeln!(out, "// export: {} (offset {offset}: past the last instruction)", Name(name))?;

@@ -36,9 +36,11 @@
 //! # Listings
 //!
 //! [`disassemble`] prints one `{offset:>7}: {text}` line per decoded item, as PolkaVM prints a
-//! parsed instruction (`disassemble(code.instructions(), &format)`). [`write_listing`] with [`ListingOptions`] adds `// export: NAME` comments,
-//! `@_<offset>:` markers at valid jump targets (static targets then print as `@_<offset>` too) and
-//! optionally the raw code bytes of each item.
+//! parsed instruction (`disassemble(code.instructions(), &format)`). [`write_listing`] with
+//! [`ListingOptions`] adds `// export: NAME` comments, `@_<offset>:` markers at valid jump targets
+//! (static targets then print as `@_<offset>` too), import names after `ecalli N` and optionally
+//! the raw code bytes of each item; [`blob_listing`] does all of that for a parsed blob. Listings
+//! are for reading, not for re-assembly.
 //!
 //! # Re-assemblable source
 //!
@@ -66,5 +68,5 @@ mod listing;
 mod source;
 
 pub use format::{InstructionDisplay, InstructionFormat, JumpTargetFormatter, ParsedInstructionDisplay};
-pub use listing::{ListingOptions, disassemble, listing, write_listing};
+pub use listing::{ListingOptions, blob_listing, disassemble, listing, write_listing};
 pub use source::{AssemblySource, DisasmError, LabelUse, blob_to_assembly, to_assembly};
