@@ -52,8 +52,9 @@
 //! static target, jump-table entry and export. Instructions are printed in the form PolkaVM's
 //! assembler reads back (64-bit immediates and `i32 ` prefixes for every instruction set, `[b + -4]`
 //! displacements, `0 - s`, `i64 0x...` for `load_imm64`, decimal cmov values); only `mulh`,
-//! `mulhu`, `mulhsu`, `sbrk`, memset, `invalid`, the directives and `d = IMM if c != 0` (which
-//! PolkaVM's assembler inverts) need Kestrel's dialect. The legacy implicit end trap is omitted.
+//! `mulhu`, `mulhsu`, `sbrk`, memset, `invalid`, the `%import`/`%export`/`%jump_table`
+//! directives and `d = s if c != 0` / `d = IMM if c != 0` (which PolkaVM's assembler inverts) need
+//! Kestrel's dialect. The legacy implicit end trap is omitted.
 //! A label is only written where the previous instruction ends a basic block, because anywhere else
 //! the assembler would insert a `fallthrough`; a static target or jump-table entry inside a block
 //! is a [`DisasmError`] (it is never a valid jump target), while an export there gets
