@@ -432,9 +432,9 @@ impl<UserData, UserError> Instance<UserData, UserError> {
         }
 
         let (data, protection) = if contains(map.ro_data_range()) {
-            (&module.blob().ro_data()[..], MemoryProtection::Read)
+            (module.blob().ro_data(), MemoryProtection::Read)
         } else if contains(map.rw_data_range()) {
-            (&module.blob().rw_data()[..], MemoryProtection::ReadWrite)
+            (module.blob().rw_data(), MemoryProtection::ReadWrite)
         } else {
             return Ok(false);
         };
