@@ -69,6 +69,11 @@ pub use kestrel_program::{
 /// The program layer: blob format, instructions, decoding, builder, assembler, disassembler.
 pub use kestrel_program as program;
 
+// The user guide's examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/api.md")]
+mod user_guide {}
+
 // Thread safety as promised by the API (`api.md`): checked at compile time.
 const _: () = {
     const fn assert_send_sync<T: Send + Sync>() {}

@@ -17,12 +17,14 @@ pub fn testdata(relative: &str) -> Option<PathBuf> {
     }
 }
 
+/// The engine most tests run on: the defaults plus the `POLKAVM_*` / `KESTREL_*` environment, so
+/// the whole suite can be repeated on another backend (`KESTREL_BACKEND=compiler cargo test`).
 pub fn engine() -> Engine {
-    Engine::new(&Config::new()).expect("default engine")
+    Engine::new(&Config::from_env().expect("valid environment")).expect("default engine")
 }
 
 pub fn dynamic_paging_engine() -> Engine {
-    let mut config = Config::new();
+    let mut config = Config::from_env().expect("valid environment");
     config.set_allow_dynamic_paging(true);
     Engine::new(&config).expect("engine with dynamic paging")
 }
