@@ -95,3 +95,26 @@ fn raw_instance_handles_the_host_call_itself() {
     let error = instance.run().unwrap_err();
     assert_eq!(error.to_string(), "failed to run: next program counter is not set");
 }
+
+#[test]
+fn modules_and_linked_programs_are_shared_between_threads() {
+    let Some(module) = module() else { return };
+    let mut linker: Linker = Linker::new();
+    linker.define_typed("get_third_number", || -> u32 { 100 }).unwrap();
+    let pre = linker.instantiate_pre(&module).unwrap();
+    let threads: Vec<_> = (0..2u32)
+        .map(|k| {
+            let pre = pre.clone();
+            std::thread::spawn(move || {
+                let mut instance = pre.instantiate().unwrap();
+                instance.call_typed_and_get_result::<u32>(&mut (), "add_numbers", (k, k)).unwrap()
+            })
+        })
+        .collect();
+    let results: Vec<u32> = threads.into_iter().map(|thread| thread.join().unwrap()).collect();
+    assert_eq!(results, [100, 102]);
+
+    let outer = module.instantiate().unwrap();
+    let nested = module.instantiate_nested(&outer).unwrap();
+    assert_eq!(nested.gas(), 0);
+}

@@ -194,3 +194,21 @@ fn guest_trap() {
     assert_eq!(instance.program_counter(), Some(ProgramCounter(2)));
     assert_eq!(instance.next_program_counter(), None);
 }
+
+#[test]
+fn caller_and_six_arguments() {
+    let module = passthrough(ISA, "f").module(&engine(), &ModuleConfig::new());
+    let mut linker: Linker<Vec<u64>> = Linker::new();
+    linker
+        .define_typed("f", |caller: Caller<'_, Vec<u64>>, a: u64, b: u64, c: u64, d: u64, e: u64, f: i32| -> i64 {
+            caller.user_data.extend([a, b, c, d, e, f as i64 as u64]);
+            i64::from(f) * 2
+        })
+        .unwrap();
+    let mut instance = linker.instantiate_pre(&module).unwrap().instantiate().unwrap();
+    let mut seen = Vec::new();
+    let result: i64 =
+        instance.call_typed_and_get_result(&mut seen, "call", (1u64, 2u64, 3u64, 4u64, 5u64, -6i32)).unwrap();
+    assert_eq!(result, -12);
+    assert_eq!(seen, [1, 2, 3, 4, 5, (-6i64) as u64]);
+}
