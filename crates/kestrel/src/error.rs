@@ -9,6 +9,7 @@ use core::fmt;
 use kestrel_program::{MemoryMapError, ParseError};
 
 use crate::config::BackendKind;
+use crate::types::ProgramSymbol;
 
 /// A setting that is refused unless `Config::set_allow_experimental(true)` is used.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
@@ -60,15 +61,16 @@ pub enum StrictError {
     #[error("out of range jump table entry found")]
     OutOfRangeJumpTableEntry,
     #[error(
-        "out of range export found; export {symbol} points to code offset {program_counter}, while the code blob is only {code_length} bytes"
+        "out of range export found; export {} points to code offset {program_counter}, while the code blob is only {code_length} bytes",
+        ProgramSymbol::new(symbol)
     )]
-    OutOfRangeExport { symbol: String, program_counter: u32, code_length: u32 },
-    #[error("duplicate export: {0}")]
-    DuplicateExport(String),
+    OutOfRangeExport { symbol: Vec<u8>, program_counter: u32, code_length: u32 },
+    #[error("duplicate export: {}", ProgramSymbol::new(.0))]
+    DuplicateExport(Vec<u8>),
     #[error("failed to parse an import")]
     UnparsableImport,
-    #[error("missing host function: {0}")]
-    MissingHostFunction(String),
+    #[error("missing host function: {}", ProgramSymbol::new(.0))]
+    MissingHostFunction(Vec<u8>),
 }
 
 /// What went wrong. Obtain it with [`Error::kind`].
@@ -103,8 +105,8 @@ pub enum ErrorKind {
     #[error("{0}")]
     Strict(StrictError),
     /// `Linker::define_*` was called twice for one symbol.
-    #[error("cannot register host function: host function was already registered: {0}")]
-    DuplicateHostFunction(String),
+    #[error("cannot register host function: host function was already registered: {}", ProgramSymbol::new(.0))]
+    DuplicateHostFunction(Vec<u8>),
     /// `Instance::call_typed` named an export that the module does not have.
     #[error("export not found: '{0}'")]
     ExportNotFound(String),

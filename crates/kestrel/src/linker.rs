@@ -144,9 +144,7 @@ impl<UserData, UserError> Linker<UserData, UserError> {
 
     fn insert(&mut self, symbol: &[u8], call: HostCall<UserData, UserError>) -> Result<&mut Self, Error> {
         match self.host_functions.entry(symbol.to_vec()) {
-            Entry::Occupied(_) => {
-                Err(Error::from(ErrorKind::DuplicateHostFunction(ProgramSymbol::new(symbol).to_string())))
-            }
+            Entry::Occupied(_) => Err(Error::from(ErrorKind::DuplicateHostFunction(symbol.to_vec()))),
             Entry::Vacant(entry) => {
                 entry.insert(call);
                 Ok(self)
@@ -193,7 +191,7 @@ impl<UserData, UserError> Linker<UserData, UserError> {
         for export in module.exports() {
             match exports.entry(export.symbol().as_bytes().to_vec()) {
                 Entry::Occupied(_) if module.is_strict() => {
-                    return Err(Error::strict(StrictError::DuplicateExport(export.symbol().to_string())));
+                    return Err(Error::strict(StrictError::DuplicateExport(export.symbol().as_bytes().to_vec())));
                 }
                 Entry::Occupied(_) => tracing::debug!(symbol = %export.symbol(), "duplicate export ignored"),
                 Entry::Vacant(entry) => {
@@ -215,7 +213,7 @@ impl<UserData, UserError> Linker<UserData, UserError> {
             if host_function.is_none() && self.fallback.is_none() {
                 let name = ProgramSymbol::new(symbol);
                 if module.is_strict() {
-                    return Err(Error::strict(StrictError::MissingHostFunction(name.to_string())));
+                    return Err(Error::strict(StrictError::MissingHostFunction(symbol.to_vec())));
                 }
                 tracing::debug!(symbol = %name, "missing host function");
             }

@@ -234,7 +234,7 @@ fn check_strict(blob: &ProgramBlob) -> Result<(), Error> {
     }
     if let Some(export) = blob.exports().find(|export| export.pc >= code_length) {
         return Err(Error::strict(StrictError::OutOfRangeExport {
-            symbol: ProgramSymbol::new(export.name).to_string(),
+            symbol: export.name.to_vec(),
             program_counter: export.pc,
             code_length,
         }));

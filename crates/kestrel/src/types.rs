@@ -91,11 +91,15 @@ impl<'a> ProgramSymbol<'a> {
     }
 }
 
+/// Quoted text (`'name'`), or `0x` and hex digits when the symbol is not UTF-8 (PolkaVM's format).
 impl fmt::Display for ProgramSymbol<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.as_str() {
-            Some(text) => f.write_str(text),
-            None => write!(f, "{:?}", self.0),
+            Some(text) => write!(f, "'{text}'"),
+            None => {
+                f.write_str("0x")?;
+                self.0.iter().try_for_each(|byte| write!(f, "{byte:02x}"))
+            }
         }
     }
 }

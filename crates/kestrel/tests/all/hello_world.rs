@@ -55,8 +55,10 @@ fn module_accessors() {
     let Some(module) = module() else { return };
     assert_eq!(module.isa(), InstructionSetKind::Latest32);
     assert!(!module.is_64_bit());
-    let exports: Vec<_> = module.exports().map(|export| export.symbol().to_string()).collect();
+    let exports: Vec<_> = module.exports().map(|export| export.symbol().as_str().unwrap()).collect();
     assert_eq!(exports, ["add_numbers"]);
+    assert_eq!(module.exports().next().unwrap().symbol().to_string(), "'add_numbers'");
+    assert_eq!(kestrel::ProgramSymbol::new(&[0xFF, 0x01]).to_string(), "0xff01");
     let imports = module.imports();
     assert_eq!(imports.len(), 1);
     assert_eq!(imports.get(0), Some(&b"get_third_number"[..]));

@@ -128,8 +128,8 @@ fn duplicate_definitions_are_rejected() {
     let mut linker: Linker = Linker::new();
     linker.define_typed("twice", || {}).unwrap();
     let error = linker.define_typed("twice", |_a: u32| {}).unwrap_err();
-    assert_eq!(error.to_string(), "cannot register host function: host function was already registered: twice");
-    assert!(matches!(error.kind(), ErrorKind::DuplicateHostFunction(name) if name == "twice"));
+    assert_eq!(error.to_string(), "cannot register host function: host function was already registered: 'twice'");
+    assert!(matches!(error.kind(), ErrorKind::DuplicateHostFunction(name) if name == b"twice"));
     let error = linker.define_untyped("twice", |_caller: Caller<'_>| Ok(())).unwrap_err();
     assert!(matches!(error.kind(), ErrorKind::DuplicateHostFunction(_)));
 }

@@ -13,5 +13,6 @@ mod hello_world;
 mod host_calls;
 mod marshalling;
 mod memory;
+mod polkavm_parity;
 mod step_tracing;
 mod strict;

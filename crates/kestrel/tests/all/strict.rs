@@ -49,7 +49,7 @@ fn out_of_range_export() {
     assert_eq!(
         error.to_string(),
         format!(
-            "out of range export found; export far points to code offset 1000, while the code blob is only {} bytes",
+            "out of range export found; export 'far' points to code offset 1000, while the code blob is only {} bytes",
             parts.code.len()
         )
     );
@@ -103,7 +103,7 @@ fn duplicate_exports() {
 
     let module = program.module(&engine(), &strict());
     let error = linker.instantiate_pre(&module).unwrap_err();
-    assert_eq!(error.to_string(), "duplicate export: main");
+    assert_eq!(error.to_string(), "duplicate export: 'main'");
 }
 
 #[test]
@@ -112,8 +112,8 @@ fn missing_host_functions() {
     assert!(module.is_strict());
     let linker: Linker = Linker::new();
     let error = linker.instantiate_pre(&module).unwrap_err();
-    assert_eq!(error.to_string(), "missing host function: f");
-    assert!(matches!(error.kind(), ErrorKind::Strict(StrictError::MissingHostFunction(name)) if name == "f"));
+    assert_eq!(error.to_string(), "missing host function: 'f'");
+    assert!(matches!(error.kind(), ErrorKind::Strict(StrictError::MissingHostFunction(name)) if name == b"f"));
 
     // A fallback makes a missing host function acceptable.
     let mut linker: Linker = Linker::new();
