@@ -15,7 +15,7 @@ const RO: u32 = 0x10000;
 const RW: u32 = 0x30000;
 
 /// `main`: a0 = ro[0] + rw[4]; store it on the stack and into rw; load it back; return it.
-fn program() -> Program {
+pub fn program() -> Program {
     Program::new(InstructionSetKind::Latest64)
         .ro_data(&[1, 0, 0, 0, 0xAA])
         .rw_data(&[0, 0, 0, 0, 20, 0, 0, 0], 0x2000)

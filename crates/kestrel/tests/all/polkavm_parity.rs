@@ -210,3 +210,48 @@ fn strict_mode_messages_agree() {
     let their_module = polkavm::Module::new(&polkavm_engine(), &their_config, bytes.into()).unwrap();
     assert_eq!(linker.instantiate_pre(&module).err_text(), their_linker.instantiate_pre(&their_module).err_text());
 }
+
+#[test]
+fn lazy_loader_agrees() {
+    let bytes = crate::dynamic_paging::program().bytes();
+    let mut config = ModuleConfig::new();
+    config.set_dynamic_paging(true);
+    let module = kestrel::Module::new(&crate::common::dynamic_paging_engine(), &config, bytes.clone().into()).unwrap();
+    let mut ours = kestrel::Linker::<()>::new().instantiate_pre(&module).unwrap().instantiate().unwrap();
+
+    let mut engine_config = polkavm::Config::new();
+    engine_config.set_backend(Some(polkavm::BackendKind::Interpreter)).set_allow_dynamic_paging(true);
+    let their_engine = polkavm::Engine::new(&engine_config).unwrap();
+    let mut their_config = polkavm::ModuleConfig::new();
+    their_config.set_dynamic_paging(true);
+    let their_module = polkavm::Module::new(&their_engine, &their_config, bytes.into()).unwrap();
+    let mut theirs = polkavm::Linker::<()>::new().instantiate_pre(&their_module).unwrap().instantiate().unwrap();
+
+    let our_result: u32 = ours.call_typed_and_get_result(&mut (), "main", ()).unwrap();
+    let their_result: u32 = theirs.call_typed_and_get_result(&mut (), "main", ()).unwrap();
+    assert_eq!(our_result, their_result);
+
+    // The same pages exist afterwards, with the same protection and contents.
+    let map = module.memory_map();
+    let pages = [
+        map.ro_data_address(),
+        map.rw_data_address(),
+        map.rw_data_address() + 0x1000,
+        map.stack_address_high() - 0x1000,
+    ];
+    for page in pages.into_iter().chain([map.stack_address_high() - 0x2000, 0x5000_0000]) {
+        for (ours_protection, theirs_protection) in [
+            (kestrel::MemoryProtection::Read, polkavm::MemoryProtection::Read),
+            (kestrel::MemoryProtection::ReadWrite, polkavm::MemoryProtection::ReadWrite),
+        ] {
+            assert_eq!(
+                ours.is_memory_accessible(page, 0x1000, ours_protection),
+                theirs.is_memory_accessible(page, 0x1000, theirs_protection),
+                "page 0x{page:x}, {ours_protection:?}"
+            );
+        }
+    }
+    for page in pages {
+        assert_eq!(ours.read_memory(page, 0x1000).unwrap(), theirs.read_memory(page, 0x1000).unwrap());
+    }
+}
