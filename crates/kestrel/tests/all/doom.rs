@@ -1,5 +1,6 @@
 //! DOOM, frame by frame, on Kestrel and on polkavm 0.37 (interpreter), in lockstep: every frame
-//! passed to `ext_output_video` must be byte-identical.
+//! passed to `ext_output_video` must be byte-identical, and so must the gas used by every tick
+//! (sync metering, naive cost model).
 //!
 //! Host side as in polkavm's example (`shared/testdata/blobs/README.md`, "Running DOOM"). The
 //! number of ticks is `KESTREL_DOOM_TICKS` (default [`DEFAULT_TICKS`]); a tick outputs one frame,
@@ -13,6 +14,7 @@ use kestrel::{Caller, Linker, Module, ModuleConfig};
 
 use crate::common::{engine, testdata};
 
+const GAS: i64 = 1 << 60;
 const WAD: &str = "/usr/share/games/doom/freedoom1.wad";
 /// The title screen is static until tick 342, then a screen wipe (several frames in one tick) leads
 /// into the demo; 420 ticks cover both and take about 30 s for the two interpreters together.
@@ -42,7 +44,7 @@ fn rom_slice(rom: &[u8], offset: u32, length: u32) -> Result<&[u8], String> {
 
 fn kestrel_instance(blob: &[u8]) -> kestrel::Instance<Screen, String> {
     let mut config = ModuleConfig::new();
-    config.set_page_size(0x4000);
+    config.set_page_size(0x4000).set_gas_metering(Some(kestrel::GasMeteringKind::Sync));
     let module = Module::new(&engine(), &config, blob.to_vec().into()).expect("doom compiles");
     let mut linker: Linker<Screen, String> = Linker::new();
     linker
@@ -77,7 +79,7 @@ fn polkavm_instance(blob: &[u8]) -> polkavm::Instance<Screen, String> {
     config.set_backend(Some(polkavm::BackendKind::Interpreter));
     let engine = polkavm::Engine::new(&config).unwrap();
     let mut module_config = polkavm::ModuleConfig::new();
-    module_config.set_page_size(0x4000);
+    module_config.set_page_size(0x4000).set_gas_metering(Some(polkavm::GasMeteringKind::Sync));
     let module = polkavm::Module::new(&engine, &module_config, blob.to_vec().into()).unwrap();
     let mut linker: polkavm::Linker<Screen, String> = polkavm::Linker::new();
     linker
@@ -134,6 +136,9 @@ fn doom_frames_match_polkavm() {
     let mut our_screen = Screen { rom: Arc::clone(&rom), ..Screen::default() };
     let mut their_screen = Screen { rom, ..Screen::default() };
 
+    // Gas is metered on both sides, so every tick also compares the block costs of the code run.
+    ours.set_gas(GAS);
+    theirs.set_gas(GAS);
     let mut our_time = Duration::ZERO;
     let mut their_time = Duration::ZERO;
     let started = Instant::now();
@@ -185,12 +190,14 @@ fn doom_frames_match_polkavm() {
         their_screen.frames.clear();
     }
     eprintln!(
-        "doom: {ticks} ticks, {compared} frames of {}x{} identical ({changes} changes, the first at tick {first_change:?}, last fingerprint {:016x}); kestrel {our_time:?}, polkavm {their_time:?}",
+        "doom: {ticks} ticks, {compared} frames of {}x{} identical ({changes} changes, the first at tick {first_change:?}, last fingerprint {:016x}, gas used {}); kestrel {our_time:?}, polkavm {their_time:?}",
         our_screen.size.0,
         our_screen.size.1,
         fingerprint(&previous),
+        GAS - ours.gas(),
     );
     assert_eq!(our_screen.size, (640, 400));
+    assert!(ours.gas() < GAS, "gas was charged");
     assert!(changes > 1, "the frames are not all identical");
     if ticks >= DEFAULT_TICKS {
         assert!(changes > 50, "the demo is running: {changes} changes");
