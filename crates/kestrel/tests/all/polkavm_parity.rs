@@ -156,6 +156,17 @@ fn error_messages_agree() {
         assert_eq!(ours, theirs);
     }
 
+    // JamV1 code validation: an undecodable opcode, a trailing instruction that does not end a block.
+    let mut invalid = Program::new(InstructionSetKind::JamV1).code(&[kestrel::program::Instruction::INVALID, ret()]);
+    invalid.builder.set_invalid_as_undecodable(true);
+    let unterminated =
+        Program::new(InstructionSetKind::JamV1).code(&[load_imm(Reg::A0, 1), ret(), load_imm(Reg::A0, 2)]);
+    for bytes in [invalid.bytes(), unterminated.bytes()] {
+        let ours = kestrel::Module::new(&kestrel_engine, &ModuleConfig::new(), bytes.clone().into()).err_text();
+        let theirs = polkavm::Module::new(&their_engine, &polkavm::ModuleConfig::new(), bytes.into()).err_text();
+        assert_eq!(ours, theirs);
+    }
+
     // Linking and calling.
     let module = kestrel::Module::new(&kestrel_engine, &ModuleConfig::new(), bytes.clone().into()).unwrap();
     let their_module =
