@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 use kestrel_program::asm::assemble;
 use kestrel_program::disasm::{AssemblySource, blob_to_assembly, to_assembly};
-use kestrel_program::{Args, ArcBytes, Format, Instruction, InstructionSetKind, Opcode, ParsedInstruction, ProgramBlob, Reg};
+use kestrel_program::{
+    ArcBytes, Args, Format, Instruction, InstructionSetKind, Opcode, ParsedInstruction, ProgramBlob, Reg,
+};
 
 /// Instructions in code order (without the legacy implicit end trap), targets replaced by the
 /// index of the item they point at, plus the offset → index map.
@@ -59,9 +61,12 @@ fn sample_args(opcode: Opcode, value: i64, k: usize) -> Args {
         Format::RegRegImm => Args::RegRegImm { reg1: r1, reg2: r2, imm: m },
         Format::RegRegOffset => Args::RegRegOffset { reg1: r1, reg2: r2, target: 0 },
         Format::RegRegReg => Args::RegRegReg { reg1: r1, reg2: r2, reg3: r3 },
-        Format::RegRegImmImm => {
-            Args::RegRegImmImm { reg1: r1, reg2: if k % 2 == 0 { r1 } else { r2 }, imm1: m, imm2: m.rotate_left(7) }
-        }
+        Format::RegRegImmImm => Args::RegRegImmImm {
+            reg1: r1,
+            reg2: if k.is_multiple_of(2) { r1 } else { r2 },
+            imm1: m,
+            imm2: m.rotate_left(7),
+        },
     }
 }
 
@@ -163,7 +168,11 @@ fn real_blobs() {
             (rebuilt.ro_data_size(), rebuilt.rw_data_size(), rebuilt.stack_size())
         );
         if name.starts_with("example") {
-            assert_eq!(blob.as_bytes(), rebuilt.as_bytes(), "the reference writer's own output comes back byte for byte");
+            assert_eq!(
+                blob.as_bytes(),
+                rebuilt.as_bytes(),
+                "the reference writer's own output comes back byte for byte"
+            );
         }
     }
 }
