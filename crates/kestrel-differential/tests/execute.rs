@@ -194,20 +194,20 @@ fn run_cases(metering: Metering, step_tracing: bool, cases: u32) {
 
 #[test]
 fn unmetered_runs_match_the_reference() {
-    run_cases(Metering::None, false, 1500);
+    run_cases(Metering::None, false, 300);
 }
 
 #[test]
 fn sync_metered_runs_match_the_reference() {
-    run_cases(Metering::Sync, false, 1500);
+    run_cases(Metering::Sync, false, 300);
 }
 
 #[test]
 fn async_metered_runs_match_the_reference() {
-    run_cases(Metering::Async, false, 800);
+    run_cases(Metering::Async, false, 200);
 }
 
 #[test]
 fn step_traced_runs_match_the_reference() {
-    run_cases(Metering::Sync, true, 300);
+    run_cases(Metering::Sync, true, 60);
 }

@@ -29,11 +29,13 @@ pub mod opcode;
 pub mod reg;
 pub mod varint;
 
+pub use asm::{AssembleError, assemble};
 pub use blob::{Export, Exports, Imports, JumpTable, ProgramParts};
 pub use blob::{ParseError, ProgramBlob};
 pub use builder::{BuildError, ProgramBlobBuilder};
 pub use bytes::ArcBytes;
 pub use decode::{Code, JumpTargets};
+pub use disasm::{AssemblySource, InstructionFormat, to_assembly};
 pub use encode::EncodeError;
 pub use instruction::{Args, Instruction, ParsedInstruction};
 pub use isa::InstructionSetKind;
