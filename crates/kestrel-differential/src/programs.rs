@@ -6,8 +6,10 @@ use crate::Rng;
 use kestrel_program::{Args, Format, Instruction, InstructionSetKind, Opcode, ProgramBlobBuilder, Reg};
 
 /// Guest addresses the generator aims memory operations at (for the layout it declares).
-const INTERESTING_ADDRESSES: [u32; 10] =
-    [0x10000, 0x10ff8, 0x20000, 0x20010, 0x21ff8, 0x22000, 0xfffdfff8, 0xfffde000, 0x0, 0xfffffffc];
+pub const INTERESTING_ADDRESSES: [u32; 14] = [
+    0x10000, 0x10ff8, 0x20000, 0x30000, 0x30010, 0x31ff8, 0x32000, 0x30100, 0xfffdfff8, 0xfffde000, 0xfffdf000, 0x0,
+    0xfffffffc, 0x31fff,
+];
 
 /// Sizes of the memory regions of generated programs.
 pub const RO_DATA_SIZE: u32 = 0x1000;
@@ -26,11 +28,25 @@ fn reg(rng: &mut Rng) -> Reg {
 }
 
 fn imm(rng: &mut Rng) -> u32 {
-    if rng.chance(1, 3) { *rng.pick(&INTERESTING_ADDRESSES) } else { rng.interesting_u64() as u32 }
+    match rng.below(6) {
+        0 | 1 => *rng.pick(&INTERESTING_ADDRESSES),
+        2 => rng.below(64) as u32,
+        _ => rng.interesting_u64() as u32,
+    }
 }
 
-fn args_for(rng: &mut Rng, opcode: Opcode, blocks: u32, jump_table_len: u32) -> Args {
-    let target = rng.below(u64::from(blocks)) as u32;
+/// Picks a target block: anywhere, or (for programs that must terminate without gas metering)
+/// strictly after the current block.
+fn target_block(rng: &mut Rng, current: u32, blocks: u32, forward_only: bool) -> u32 {
+    if forward_only {
+        let remaining = blocks - current - 1;
+        if remaining == 0 { current } else { current + 1 + rng.below(u64::from(remaining)) as u32 }
+    } else {
+        rng.below(u64::from(blocks)) as u32
+    }
+}
+
+fn args_for(rng: &mut Rng, opcode: Opcode, target: u32, jump_table_len: u32) -> Args {
     match opcode.format() {
         Format::None => Args::None,
         Format::Imm => Args::Imm { imm: rng.below(4) as u32 },
@@ -62,13 +78,16 @@ fn args_for(rng: &mut Rng, opcode: Opcode, blocks: u32, jump_table_len: u32) -> 
     }
 }
 
-/// Generates a program for `isa` with up to `max_blocks` basic blocks.
-pub fn random_program(rng: &mut Rng, isa: InstructionSetKind, max_blocks: u32) -> GeneratedProgram {
+/// Generates a program for `isa` with up to `max_blocks` basic blocks. With `forward_only` every
+/// static jump goes forward and there is no jump table, so the program always terminates (a jump
+/// from the last block to itself is turned into a trap).
+pub fn random_program(rng: &mut Rng, isa: InstructionSetKind, max_blocks: u32, forward_only: bool) -> GeneratedProgram {
     let available: Vec<Opcode> = Opcode::ALL.iter().copied().filter(|op| op.is_in(isa)).collect();
     let straight: Vec<Opcode> = available.iter().copied().filter(|op| !op.ends_block()).collect();
     let terminators: Vec<Opcode> = available.iter().copied().filter(|op| op.ends_block()).collect();
     let blocks = 1 + rng.below(u64::from(max_blocks)) as u32;
-    let jump_table: Vec<u32> = (0..rng.below(5)).map(|_| rng.below(u64::from(blocks)) as u32).collect();
+    let jump_table_len = if forward_only { 0 } else { rng.below(5) };
+    let jump_table: Vec<u32> = (0..jump_table_len).map(|_| rng.below(u64::from(blocks)) as u32).collect();
     let jump_table_len = jump_table.len() as u32;
 
     let mut builder = ProgramBlobBuilder::new(isa);
@@ -82,14 +101,15 @@ pub fn random_program(rng: &mut Rng, isa: InstructionSetKind, max_blocks: u32) -
     for &block in &jump_table {
         builder.add_jump_table_entry(block);
     }
-    for _ in 0..blocks {
+    for block in 0..blocks {
         for _ in 0..rng.below(8) {
             let mut opcode = *rng.pick(&straight);
             // memset with a huge count would dominate the run; keep it rarer.
             if opcode == Opcode::Memset && rng.chance(3, 4) {
                 opcode = Opcode::AddImm32;
             }
-            let args = args_for(rng, opcode, blocks, jump_table_len);
+            let target = target_block(rng, block, blocks, forward_only);
+            let args = args_for(rng, opcode, target, jump_table_len);
             builder.push(Instruction { opcode, args });
             if opcode == Opcode::LoadImm && jump_table_len > 0 && rng.chance(1, 4) {
                 // Follow with a dynamic jump through the freshly loaded jump-table address.
@@ -98,8 +118,15 @@ pub fn random_program(rng: &mut Rng, isa: InstructionSetKind, max_blocks: u32) -
                 builder.push(Instruction { opcode: Opcode::LoadImm, args: Args::RegImm { reg, imm: address } });
             }
         }
-        let terminator = if rng.chance(1, 6) { Opcode::JumpIndirect } else { *rng.pick(&terminators) };
-        let args = args_for(rng, terminator, blocks, jump_table_len);
+        let mut terminator = if rng.chance(1, 6) { Opcode::JumpIndirect } else { *rng.pick(&terminators) };
+        let target = target_block(rng, block, blocks, forward_only);
+        if forward_only && target == block && terminator.control() != kestrel_program::Control::No {
+            // The last block cannot jump forward; only dynamic jumps and traps are safe there.
+            if !matches!(terminator, Opcode::JumpIndirect | Opcode::LoadImmAndJumpIndirect | Opcode::Trap) {
+                terminator = Opcode::Trap;
+            }
+        }
+        let args = args_for(rng, terminator, target, jump_table_len);
         builder.push(Instruction { opcode: terminator, args });
     }
     builder.add_export_by_basic_block(0, b"main");

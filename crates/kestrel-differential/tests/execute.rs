@@ -3,7 +3,7 @@
 //! end, for every instruction set and every gas-metering kind.
 
 use kestrel_differential::Rng;
-use kestrel_differential::programs::{RO_DATA_SIZE, RW_DATA_SIZE, STACK_SIZE, random_program};
+use kestrel_differential::programs::{INTERESTING_ADDRESSES, RO_DATA_SIZE, RW_DATA_SIZE, STACK_SIZE, random_program};
 use kestrel_interpreter as kestrel;
 use kestrel_program::{InstructionSetKind as Isa, ProgramBlob, Reg};
 
@@ -120,7 +120,8 @@ fn memory_ranges() -> Vec<(u32, u32)> {
 /// Runs one program on both interpreters and panics with a description on the first difference.
 /// Returns the number of interrupts compared.
 fn compare_run(engine: &polkavm::Engine, rng: &mut Rng, isa: Isa, metering: Metering, step_tracing: bool, case: u32) -> usize {
-    let program = random_program(rng, isa, 12);
+    // Without gas metering a loop would never stop: generate forward-only programs then.
+    let program = random_program(rng, isa, 12, metering == Metering::None);
     let reference = Reference::new(engine, &program.blob, metering, step_tracing);
     let ours = Ours::new(&program.blob, metering, step_tracing);
     let (Some(mut reference), Some(mut ours)) = (reference, ours) else {
@@ -132,7 +133,10 @@ fn compare_run(engine: &polkavm::Engine, rng: &mut Rng, isa: Isa, metering: Mete
         );
         return 0;
     };
-    let args: Vec<u64> = (0..rng.below(10)).map(|_| rng.interesting_u64()).collect();
+    // Arguments are often valid addresses so that memory operations get past their first fault.
+    let args: Vec<u64> = (0..rng.below(10))
+        .map(|_| if rng.chance(1, 2) { u64::from(*rng.pick(&INTERESTING_ADDRESSES)) } else { rng.interesting_u64() })
+        .collect();
     let gas = 20 + rng.below(400) as i64;
     reference.instance.prepare_call_untyped(polkavm::ProgramCounter(0), &args);
     reference.instance.set_gas(gas);
@@ -194,20 +198,20 @@ fn run_cases(metering: Metering, step_tracing: bool, cases: u32) {
 
 #[test]
 fn unmetered_runs_match_the_reference() {
-    run_cases(Metering::None, false, 300);
+    run_cases(Metering::None, false, 5000);
 }
 
 #[test]
 fn sync_metered_runs_match_the_reference() {
-    run_cases(Metering::Sync, false, 300);
+    run_cases(Metering::Sync, false, 5000);
 }
 
 #[test]
 fn async_metered_runs_match_the_reference() {
-    run_cases(Metering::Async, false, 200);
+    run_cases(Metering::Async, false, 3000);
 }
 
 #[test]
 fn step_traced_runs_match_the_reference() {
-    run_cases(Metering::Sync, true, 60);
+    run_cases(Metering::Sync, true, 1000);
 }
