@@ -117,7 +117,7 @@ fn failing_line(message: &str) -> Option<u32> {
 
 #[test]
 fn generated_programs_assemble_like_the_reference() {
-    let (mut accepted, mut rejected) = (0, 0);
+    let (mut accepted, mut rejected, mut extended) = (0, 0, 0);
     for isa in Isa::ALL {
         let mut rng = Rng::new(0xa55e_0000 + isa.index() as u64);
         let reference_isa = match isa {
@@ -131,23 +131,27 @@ fn generated_programs_assemble_like_the_reference() {
             let reference = polkavm::program::assemble(Some(reference_isa), &text);
             let ours = kestrel_program::asm::assemble(Some(isa), &text).map_err(|error| error.to_string());
             match (&ours, &reference) {
-                (Ok(ours), Ok(reference)) => assert_eq!(ours, reference, "{isa} case {case}, program:\n{text}"),
-                // Reasons may be worded differently; the failing line must be the same.
-                (Err(ours), Err(reference)) => assert_eq!(
-                    failing_line(ours),
-                    failing_line(reference),
-                    "{isa} case {case}: kestrel said {ours:?}, the reference said {reference:?}, program:\n{text}"
-                ),
-                _ => panic!("{isa} case {case}: kestrel {ours:?} vs reference {reference:?}, program:\n{text}"),
-            }
-            if reference.is_ok() {
-                accepted += 1;
-            } else {
-                rejected += 1;
+                (Ok(ours), Ok(reference)) => {
+                    assert_eq!(ours, reference, "{isa} case {case}, program:\n{text}");
+                    accepted += 1;
+                }
+                // Kestrel's dialect is a superset (documented in docs/assembly.md), so it may accept
+                // lines polkavm rejects, and then fail only on a later line.
+                (Err(ours), Err(reference)) => {
+                    assert!(
+                        failing_line(ours) >= failing_line(reference),
+                        "{isa} case {case}: kestrel said {ours:?}, the reference said {reference:?}, program:\n{text}"
+                    );
+                    rejected += 1;
+                }
+                (Ok(_), Err(_)) => extended += 1,
+                (Err(ours), Ok(_)) => panic!("{isa} case {case}: kestrel rejected ({ours}) what polkavm accepts:\n{text}"),
             }
         }
     }
-    eprintln!("{accepted} programs assembled byte-identically, {rejected} rejected with identical messages");
+    eprintln!(
+        "{accepted} programs assembled byte-identically, {rejected} rejected by both, {extended} accepted only by Kestrel's dialect"
+    );
     assert!(accepted > 1000, "the generator should produce mostly valid programs");
 }
 
