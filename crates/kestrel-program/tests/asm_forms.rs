@@ -229,7 +229,7 @@ fn load_immediates() {
     assert_eq!(ok("a0 = i64 5"), "load_imm64 a0, 0x5");
     assert_eq!(ok("a0 = 0x123456789"), "load_imm64 a0, 0x123456789");
     assert_eq!(ok("r12 = 0b1010"), "load_imm a5, 10");
-    assert_unparsable("i32 a0 = 5");
+    assert_eq!(ok("i32 a0 = 5"), ok("a0 = 5"), "polkavm 0.37 accepts and ignores the i32 prefix here");
     assert_unparsable("a0 = 5x");
 }
 
@@ -238,7 +238,7 @@ fn moves() {
     assert_eq!(ok("a0 = a1"), "move_reg a0, a1");
     assert_eq!(ok("r7 = r8"), "move_reg a0, a1");
     assert_eq!(ok("sp = ra"), "move_reg sp, ra");
-    assert_unparsable("i32 a0 = a1");
+    assert_eq!(ok("i32 a0 = a1"), ok("a0 = a1"), "polkavm 0.37 accepts and ignores the i32 prefix here");
     assert_unparsable("x0 = a1");
 }
 
@@ -246,7 +246,7 @@ fn moves() {
 fn jump_table_address() {
     assert_eq!(ok("a0 = @l"), "load_imm a0, 2");
     assert_unparsable("a0 = @");
-    assert_unparsable("i32 a0 = @l");
+    assert_eq!(ok("i32 a0 = @l"), ok("a0 = @l"), "polkavm 0.37 accepts and ignores the i32 prefix here");
 }
 
 #[test]
@@ -286,7 +286,7 @@ fn min_max() {
     assert_eq!(ok("a0 = mins(a1, a2)"), "minimum a0, a1, a2");
     assert_eq!(ok("a0 = minu(a1, a2)"), "minimum_unsigned a0, a1, a2");
     assert_unparsable("a0 = maxs(a1, 5)");
-    assert_unparsable("i32 a0 = maxs(a1, a2)");
+    assert_eq!(ok("i32 a0 = maxs(a1, a2)"), ok("a0 = maxs(a1, a2)"), "polkavm 0.37 accepts and ignores the i32 prefix here");
 }
 
 #[test]
@@ -301,7 +301,7 @@ fn unary() {
     assert_eq!(ok("a0 = sext16 a1"), "sign_extend_16 a0, a1");
     assert_eq!(ok("a0 = zext16 a1"), "zero_extend_16 a0, a1");
     assert_eq!(ok("a0 = reverse a1"), "reverse_byte a0, a1");
-    assert_unparsable("i32 a0 = sext8 a1");
+    assert_eq!(ok("i32 a0 = sext8 a1"), ok("a0 = sext8 a1"), "polkavm 0.37 accepts and ignores the i32 prefix here");
     assert_unparsable("a0 = clz 5");
 }
 
@@ -316,7 +316,7 @@ fn cmov() {
     assert_unparsable("a0 = a1 if a2 == 1");
     assert_unparsable("a0 = a1 if a2 < 0");
     assert_unparsable("a0 = a1 if 5 == 0");
-    assert_unparsable("i32 a0 = a1 if a2 == 0");
+    assert_eq!(ok("i32 a0 = a1 if a2 == 0"), ok("a0 = a1 if a2 == 0"), "polkavm 0.37 accepts and ignores the i32 prefix here");
 }
 
 #[test]
@@ -337,7 +337,7 @@ fn loads() {
     }
     assert_eq!(ok("a0 = u8 [0xffffffff]"), "load_u8 a0, -1");
     assert_unparsable("a0 = i64 [a1]");
-    assert_unparsable("i32 a0 = u8 [a1]");
+    assert_eq!(ok("i32 a0 = u8 [a1]"), ok("a0 = u8 [a1]"), "polkavm 0.37 accepts and ignores the i32 prefix here");
     assert_unparsable("a0 = u8 [a1 + a2]");
 }
 
@@ -422,7 +422,7 @@ fn extension_mul_upper() {
     assert_eq!(ok("a0 = a1 mulh a2"), "mul_upper_signed_signed a0, a1, a2");
     assert_eq!(ok("a0 = a1 mulhu a2"), "mul_upper_unsigned_unsigned a0, a1, a2");
     assert_eq!(ok("a0 = a1 mulhsu a2"), "mul_upper_signed_unsigned a0, a1, a2");
-    assert_unparsable("i32 a0 = a1 mulh a2");
+    assert_eq!(ok("i32 a0 = a1 mulh a2"), ok("a0 = a1 mulh a2"), "polkavm 0.37 accepts and ignores the i32 prefix here");
     assert_unparsable("a0 = a1 mulh 5");
     assert_unparsable("a0 = a1 mul a2");
 }

@@ -260,10 +260,11 @@ const UNARY: [(&str, Opcode, Option<Opcode>); 8] = {
         ("clz ", CountLeadingZeroBits64, Some(CountLeadingZeroBits32)),
         ("ctz ", CountTrailingZeroBits64, Some(CountTrailingZeroBits32)),
         ("cpop ", CountSetBits64, Some(CountSetBits32)),
-        ("sext8 ", SignExtend8, None),
-        ("sext16 ", SignExtend16, None),
-        ("zext16 ", ZeroExtend16, None),
-        ("reverse ", ReverseByte, None),
+        // polkavm 0.37 accepts and ignores an `i32 ` prefix on these (they have no 32-bit variant).
+        ("sext8 ", SignExtend8, Some(SignExtend8)),
+        ("sext16 ", SignExtend16, Some(SignExtend16)),
+        ("zext16 ", ZeroExtend16, Some(ZeroExtend16)),
+        ("reverse ", ReverseByte, Some(ReverseByte)),
         // Kestrel extension (the disassembler's spelling of `sbrk d, s`).
         ("sbrk ", Sbrk, None),
     ]
@@ -289,27 +290,25 @@ fn rrr<'a>(opcode: Opcode, reg1: Reg, reg2: Reg, reg3: Reg) -> FormResult<'a> {
 }
 
 /// Everything of the shape `X = ...` / `i32 X = ...`.
+///
+/// polkavm 0.37 strips an `i32 ` prefix and ignores it in every form that has no 32-bit variant
+/// (moves, loads, immediates, cmov, min/max, xnor, ...); only the operator table and the count
+/// instructions give it a meaning or reject it.
 fn parse_assignment(dst: Reg, is_32: bool, rhs: &str) -> FormResult<'_> {
-    // Forms without an `i32 ` variant reject the prefix.
-    let no_32 = || if is_32 { Err(FormError::Unparsable) } else { Ok(()) };
 
     for (prefix, opcode) in MIN_MAX {
         if let Some(inner) = rhs.strip_prefix(prefix) {
-            no_32()?;
-            let (s1, s2) = need(need(inner.strip_suffix(')'))?.split_once(','))?;
+                let (s1, s2) = need(need(inner.strip_suffix(')'))?.split_once(','))?;
             return rrr(opcode, dst, need(parse_reg(s1.trim()))?, need(parse_reg(s2.trim()))?);
         }
     }
     if let Some((value, jump)) = rhs.split_once(',') {
-        no_32()?;
         return parse_load_imm_and_jump(dst, value.trim(), jump.trim());
     }
     if let Some((value, condition)) = rhs.split_once(" if ") {
-        no_32()?;
         return parse_cmov(dst, value.trim(), condition.trim());
     }
     if let Some(label) = rhs.strip_prefix('@') {
-        no_32()?;
         let label = need(parse_label_ref(rhs).map(|_| label))?;
         return Ok(Statement::JumpTableAddress { reg: dst, label });
     }
@@ -317,8 +316,7 @@ fn parse_assignment(dst: Reg, is_32: bool, rhs: &str) -> FormResult<'_> {
         if let Some(operand) = rhs.strip_prefix(kind)
             && operand.trim_start().starts_with('[')
         {
-            no_32()?;
-            return match need(parse_memory_operand(operand))? {
+                return match need(parse_memory_operand(operand))? {
                 MemoryOperand::Indirect { base, offset } => {
                     plain(indirect, Args::RegRegImm { reg1: dst, reg2: base, imm: offset as u32 })
                 }
@@ -327,7 +325,6 @@ fn parse_assignment(dst: Reg, is_32: bool, rhs: &str) -> FormResult<'_> {
         }
     }
     if let Some(inner) = rhs.strip_prefix("~(") {
-        no_32()?;
         let (s1, s2) = need(need(inner.strip_suffix(')'))?.split_once('^'))?;
         return rrr(Opcode::Xnor, dst, need(parse_reg(s1.trim()))?, need(parse_reg(s2.trim()))?);
     }
@@ -344,18 +341,15 @@ fn parse_assignment(dst: Reg, is_32: bool, rhs: &str) -> FormResult<'_> {
         return plain(opcode, Args::RegRegImm { reg1: dst, reg2: src, imm: 0 });
     }
     if let Some(src) = parse_reg(rhs) {
-        no_32()?;
         return plain(Opcode::MoveReg, Args::RegReg { reg1: dst, reg2: src });
     }
     if let Some(value) = parse_full_immediate(rhs) {
-        no_32()?;
         return match value {
             Immediate::Imm32(imm) => plain(Opcode::LoadImm, Args::RegImm { reg: dst, imm: imm as u32 }),
             Immediate::Imm64(imm) => plain(Opcode::LoadImm64, Args::RegImm64 { reg: dst, imm }),
         };
     }
     if let Some(instruction) = parse_mul_upper(dst, rhs) {
-        no_32()?;
         return instruction;
     }
     match parse_binary(dst, is_32, rhs) {
