@@ -17,6 +17,7 @@ extern crate alloc;
 pub mod asm;
 pub mod blob;
 pub mod builder;
+pub mod cost;
 pub mod bytes;
 pub mod decode;
 pub mod disasm;

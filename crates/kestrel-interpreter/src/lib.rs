@@ -1,0 +1,2 @@
+//! Kestrel's interpreter backend. Owner: interpreter helper.
+#![forbid(unsafe_code)]
