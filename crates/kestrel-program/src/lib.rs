@@ -32,6 +32,7 @@ pub mod varint;
 pub use blob::{Export, Exports, Imports, JumpTable, ProgramParts};
 pub use blob::{ParseError, ProgramBlob};
 pub use bytes::ArcBytes;
+pub use decode::{Code, JumpTargets};
 pub use instruction::{Args, Instruction, ParsedInstruction};
 pub use isa::InstructionSetKind;
 pub use memory_map::{MemoryMap, MemoryMapBuilder, MemoryMapError};

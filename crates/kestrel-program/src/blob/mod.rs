@@ -195,6 +195,11 @@ impl ProgramBlob {
         self.slice(&self.layout.code.bitmask)
     }
 
+    /// A decoding view of the code (instructions, boundaries, valid jump targets).
+    pub fn code_view(&self) -> crate::decode::Code<'_> {
+        crate::decode::Code::new(self.isa(), self.code(), self.bitmask())
+    }
+
     /// The whole code-and-jump-table payload (section 6, or the whole raw JAM code blob).
     pub fn code_and_jump_table(&self) -> &[u8] {
         self.slice(&self.layout.code_and_jump_table)
