@@ -185,6 +185,9 @@ impl CompiledCode {
             };
         }
         let jump_table = input.jump_table.iter().map(|&target| resolve(target)).collect();
+        if !input.step_tracing && input.gas != GasMode::PerInstruction {
+            crate::fuse::fuse(&mut ops);
+        }
 
         CompiledCode {
             ops,

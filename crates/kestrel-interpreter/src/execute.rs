@@ -60,18 +60,21 @@ fn rem_signed_32(a: i32, b: i32) -> i32 {
 pub fn run(code: &CompiledCode, regs_io: &mut [u64; 16], gas_io: &mut i64, memory: &mut Memory, start: u32) -> Exit {
     let ops = &code.ops[..];
     let jump_table = &code.jump_table[..];
-    let mut regs = *regs_io;
+    // 256 slots indexed by the raw `u8` operand: every access is in bounds without a mask or a
+    // check (only the first 16 are ever used).
+    let mut regs = [0u64; 256];
+    regs[..16].copy_from_slice(regs_io);
     let mut gas = *gas_io;
     let mut i = start as usize;
 
     macro_rules! reg {
         ($r:expr) => {
-            regs[($r & 15) as usize]
+            regs[$r as usize]
         };
     }
     macro_rules! exit {
         ($e:expr) => {{
-            *regs_io = regs;
+            regs_io.copy_from_slice(&regs[..16]);
             *gas_io = gas;
             return $e;
         }};
@@ -125,6 +128,57 @@ pub fn run(code: &CompiledCode, regs_io: &mut [u64; 16], gas_io: &mut i64, memor
             match jump_table.get((address / 2 - 1) as usize) {
                 Some(&target) if target != NO_TARGET => i = target as usize,
                 _ => exit!(Exit::Trap(i as u32)),
+            }
+        }};
+    }
+
+    macro_rules! add_imm32 {
+        ($d:expr, $s:expr, $imm:expr) => {
+            reg!($d) = sx32((reg!($s) as u32).wrapping_add($imm))
+        };
+    }
+    macro_rules! add_imm64 {
+        ($d:expr, $s:expr, $imm:expr) => {
+            reg!($d) = reg!($s).wrapping_add(sx32($imm))
+        };
+    }
+    // A fused branch: not taken continues after both halves. The `cold_path` hint keeps this a
+    // real (predicted) branch: as a `cmov` the next dispatch would wait for the comparison.
+    macro_rules! branch2 {
+        ($cond:expr, $target:expr) => {{
+            if $cond {
+                i = $target as usize;
+            } else {
+                core::hint::cold_path();
+                i += 2;
+            }
+        }};
+    }
+    // A fused store: on a fault nothing of the pair has happened, so the exit names op k.
+    macro_rules! store_then {
+        ($b:expr, $off:expr, $bytes:expr, $n:literal, $then:expr) => {{
+            let address = (reg!($b) as u32).wrapping_add($off);
+            match memory.store::<$n>(address, $bytes) {
+                Ok(()) => {
+                    $then;
+                    i += 2;
+                }
+                Err(fault) => exit!(fault_exit(i, fault)),
+            }
+        }};
+    }
+
+    // A fused load: on a fault nothing of the pair has happened, so the exit names op k.
+    macro_rules! load_then {
+        ($d:expr, $b:expr, $off:expr, $n:literal, $conv:expr, $then:expr) => {{
+            let address = (reg!($b) as u32).wrapping_add($off);
+            match memory.load::<$n>(address) {
+                Ok(bytes) => {
+                    reg!($d) = $conv(bytes);
+                    $then;
+                    i += 2;
+                }
+                Err(fault) => exit!(fault_exit(i, fault)),
             }
         }};
     }
@@ -390,6 +444,251 @@ pub fn run(code: &CompiledCode, regs_io: &mut [u64; 16], gas_io: &mut i64, memor
             Op::ZeroExtend16 { d, s } => set!(d, u64::from(reg!(s) as u16)),
             Op::ReverseByte32 { d, s } => set!(d, sx32((reg!(s) as u32).swap_bytes())),
             Op::ReverseByte64 { d, s } => set!(d, reg!(s).swap_bytes()),
+
+            Op::AddImmAddImm32 { d1, s1, d2, s2, imm1, imm2 } => {
+                add_imm32!(d1, s1, imm1);
+                add_imm32!(d2, s2, imm2);
+                i += 2;
+            }
+            Op::AddImm32BranchEq { d, s, s1, s2, imm, target } => {
+                add_imm32!(d, s, imm);
+                let (a, b) = (reg!(s1), reg!(s2));
+                branch2!(a == b, target)
+            }
+            Op::AddImm32BranchNotEq { d, s, s1, s2, imm, target } => {
+                add_imm32!(d, s, imm);
+                let (a, b) = (reg!(s1), reg!(s2));
+                branch2!(a != b, target)
+            }
+            Op::AddImm32BranchLessUnsigned { d, s, s1, s2, imm, target } => {
+                add_imm32!(d, s, imm);
+                let (a, b) = (reg!(s1), reg!(s2));
+                branch2!(a < b, target)
+            }
+            Op::AddImm32BranchLessSigned { d, s, s1, s2, imm, target } => {
+                add_imm32!(d, s, imm);
+                let (a, b) = (reg!(s1), reg!(s2));
+                branch2!((a as i64) < (b as i64), target)
+            }
+            Op::AddImm32BranchGreaterOrEqualUnsigned { d, s, s1, s2, imm, target } => {
+                add_imm32!(d, s, imm);
+                let (a, b) = (reg!(s1), reg!(s2));
+                branch2!(a >= b, target)
+            }
+            Op::AddImm32BranchGreaterOrEqualSigned { d, s, s1, s2, imm, target } => {
+                add_imm32!(d, s, imm);
+                let (a, b) = (reg!(s1), reg!(s2));
+                branch2!((a as i64) >= (b as i64), target)
+            }
+            Op::AddImm32BranchEqImm { d, s, s2, imm, target, bimm } => {
+                add_imm32!(d, s, imm);
+                let (a, b) = (reg!(s2), sx32(bimm));
+                branch2!(a == b, target)
+            }
+            Op::AddImm32BranchNotEqImm { d, s, s2, imm, target, bimm } => {
+                add_imm32!(d, s, imm);
+                let (a, b) = (reg!(s2), sx32(bimm));
+                branch2!(a != b, target)
+            }
+            Op::AddImm32BranchLessUnsignedImm { d, s, s2, imm, target, bimm } => {
+                add_imm32!(d, s, imm);
+                let (a, b) = (reg!(s2), sx32(bimm));
+                branch2!(a < b, target)
+            }
+            Op::AddImm32BranchLessSignedImm { d, s, s2, imm, target, bimm } => {
+                add_imm32!(d, s, imm);
+                let (a, b) = (reg!(s2), sx32(bimm));
+                branch2!((a as i64) < (b as i64), target)
+            }
+            Op::AddImm32BranchGreaterOrEqualUnsignedImm { d, s, s2, imm, target, bimm } => {
+                add_imm32!(d, s, imm);
+                let (a, b) = (reg!(s2), sx32(bimm));
+                branch2!(a >= b, target)
+            }
+            Op::AddImm32BranchGreaterOrEqualSignedImm { d, s, s2, imm, target, bimm } => {
+                add_imm32!(d, s, imm);
+                let (a, b) = (reg!(s2), sx32(bimm));
+                branch2!((a as i64) >= (b as i64), target)
+            }
+            Op::AddImm32BranchLessOrEqualUnsignedImm { d, s, s2, imm, target, bimm } => {
+                add_imm32!(d, s, imm);
+                let (a, b) = (reg!(s2), sx32(bimm));
+                branch2!(a <= b, target)
+            }
+            Op::AddImm32BranchLessOrEqualSignedImm { d, s, s2, imm, target, bimm } => {
+                add_imm32!(d, s, imm);
+                let (a, b) = (reg!(s2), sx32(bimm));
+                branch2!((a as i64) <= (b as i64), target)
+            }
+            Op::AddImm32BranchGreaterUnsignedImm { d, s, s2, imm, target, bimm } => {
+                add_imm32!(d, s, imm);
+                let (a, b) = (reg!(s2), sx32(bimm));
+                branch2!(a > b, target)
+            }
+            Op::AddImm32BranchGreaterSignedImm { d, s, s2, imm, target, bimm } => {
+                add_imm32!(d, s, imm);
+                let (a, b) = (reg!(s2), sx32(bimm));
+                branch2!((a as i64) > (b as i64), target)
+            }
+            Op::StoreU8AddImm32 { s, b, d, a, off, imm } => {
+                let v = reg!(s);
+                store_then!(b, off, [v as u8], 1, add_imm32!(d, a, imm))
+            }
+            Op::StoreU16AddImm32 { s, b, d, a, off, imm } => {
+                let v = reg!(s);
+                store_then!(b, off, (v as u16).to_le_bytes(), 2, add_imm32!(d, a, imm))
+            }
+            Op::StoreU32AddImm32 { s, b, d, a, off, imm } => {
+                let v = reg!(s);
+                store_then!(b, off, (v as u32).to_le_bytes(), 4, add_imm32!(d, a, imm))
+            }
+            Op::StoreU64AddImm32 { s, b, d, a, off, imm } => {
+                let v = reg!(s);
+                store_then!(b, off, v.to_le_bytes(), 8, add_imm32!(d, a, imm))
+            }
+            Op::AddImmAddImm64 { d1, s1, d2, s2, imm1, imm2 } => {
+                add_imm64!(d1, s1, imm1);
+                add_imm64!(d2, s2, imm2);
+                i += 2;
+            }
+            Op::AddImm64BranchEq { d, s, s1, s2, imm, target } => {
+                add_imm64!(d, s, imm);
+                let (a, b) = (reg!(s1), reg!(s2));
+                branch2!(a == b, target)
+            }
+            Op::AddImm64BranchNotEq { d, s, s1, s2, imm, target } => {
+                add_imm64!(d, s, imm);
+                let (a, b) = (reg!(s1), reg!(s2));
+                branch2!(a != b, target)
+            }
+            Op::AddImm64BranchLessUnsigned { d, s, s1, s2, imm, target } => {
+                add_imm64!(d, s, imm);
+                let (a, b) = (reg!(s1), reg!(s2));
+                branch2!(a < b, target)
+            }
+            Op::AddImm64BranchLessSigned { d, s, s1, s2, imm, target } => {
+                add_imm64!(d, s, imm);
+                let (a, b) = (reg!(s1), reg!(s2));
+                branch2!((a as i64) < (b as i64), target)
+            }
+            Op::AddImm64BranchGreaterOrEqualUnsigned { d, s, s1, s2, imm, target } => {
+                add_imm64!(d, s, imm);
+                let (a, b) = (reg!(s1), reg!(s2));
+                branch2!(a >= b, target)
+            }
+            Op::AddImm64BranchGreaterOrEqualSigned { d, s, s1, s2, imm, target } => {
+                add_imm64!(d, s, imm);
+                let (a, b) = (reg!(s1), reg!(s2));
+                branch2!((a as i64) >= (b as i64), target)
+            }
+            Op::AddImm64BranchEqImm { d, s, s2, imm, target, bimm } => {
+                add_imm64!(d, s, imm);
+                let (a, b) = (reg!(s2), sx32(bimm));
+                branch2!(a == b, target)
+            }
+            Op::AddImm64BranchNotEqImm { d, s, s2, imm, target, bimm } => {
+                add_imm64!(d, s, imm);
+                let (a, b) = (reg!(s2), sx32(bimm));
+                branch2!(a != b, target)
+            }
+            Op::AddImm64BranchLessUnsignedImm { d, s, s2, imm, target, bimm } => {
+                add_imm64!(d, s, imm);
+                let (a, b) = (reg!(s2), sx32(bimm));
+                branch2!(a < b, target)
+            }
+            Op::AddImm64BranchLessSignedImm { d, s, s2, imm, target, bimm } => {
+                add_imm64!(d, s, imm);
+                let (a, b) = (reg!(s2), sx32(bimm));
+                branch2!((a as i64) < (b as i64), target)
+            }
+            Op::AddImm64BranchGreaterOrEqualUnsignedImm { d, s, s2, imm, target, bimm } => {
+                add_imm64!(d, s, imm);
+                let (a, b) = (reg!(s2), sx32(bimm));
+                branch2!(a >= b, target)
+            }
+            Op::AddImm64BranchGreaterOrEqualSignedImm { d, s, s2, imm, target, bimm } => {
+                add_imm64!(d, s, imm);
+                let (a, b) = (reg!(s2), sx32(bimm));
+                branch2!((a as i64) >= (b as i64), target)
+            }
+            Op::AddImm64BranchLessOrEqualUnsignedImm { d, s, s2, imm, target, bimm } => {
+                add_imm64!(d, s, imm);
+                let (a, b) = (reg!(s2), sx32(bimm));
+                branch2!(a <= b, target)
+            }
+            Op::AddImm64BranchLessOrEqualSignedImm { d, s, s2, imm, target, bimm } => {
+                add_imm64!(d, s, imm);
+                let (a, b) = (reg!(s2), sx32(bimm));
+                branch2!((a as i64) <= (b as i64), target)
+            }
+            Op::AddImm64BranchGreaterUnsignedImm { d, s, s2, imm, target, bimm } => {
+                add_imm64!(d, s, imm);
+                let (a, b) = (reg!(s2), sx32(bimm));
+                branch2!(a > b, target)
+            }
+            Op::AddImm64BranchGreaterSignedImm { d, s, s2, imm, target, bimm } => {
+                add_imm64!(d, s, imm);
+                let (a, b) = (reg!(s2), sx32(bimm));
+                branch2!((a as i64) > (b as i64), target)
+            }
+            Op::StoreU8AddImm64 { s, b, d, a, off, imm } => {
+                let v = reg!(s);
+                store_then!(b, off, [v as u8], 1, add_imm64!(d, a, imm))
+            }
+            Op::StoreU16AddImm64 { s, b, d, a, off, imm } => {
+                let v = reg!(s);
+                store_then!(b, off, (v as u16).to_le_bytes(), 2, add_imm64!(d, a, imm))
+            }
+            Op::StoreU32AddImm64 { s, b, d, a, off, imm } => {
+                let v = reg!(s);
+                store_then!(b, off, (v as u32).to_le_bytes(), 4, add_imm64!(d, a, imm))
+            }
+            Op::StoreU64AddImm64 { s, b, d, a, off, imm } => {
+                let v = reg!(s);
+                store_then!(b, off, v.to_le_bytes(), 8, add_imm64!(d, a, imm))
+            }
+            Op::LoadU8AddImm32 { d, b, d2, a, off, imm } => {
+                load_then!(d, b, off, 1, |v: [u8; 1]| u64::from(v[0]), add_imm32!(d2, a, imm))
+            }
+            Op::LoadI8AddImm32 { d, b, d2, a, off, imm } => {
+                load_then!(d, b, off, 1, |v: [u8; 1]| v[0] as i8 as i64 as u64, add_imm32!(d2, a, imm))
+            }
+            Op::LoadU16AddImm32 { d, b, d2, a, off, imm } => {
+                load_then!(d, b, off, 2, |v: [u8; 2]| u64::from(u16::from_le_bytes(v)), add_imm32!(d2, a, imm))
+            }
+            Op::LoadI16AddImm32 { d, b, d2, a, off, imm } => {
+                load_then!(d, b, off, 2, |v: [u8; 2]| i16::from_le_bytes(v) as i64 as u64, add_imm32!(d2, a, imm))
+            }
+            Op::LoadU32AddImm32 { d, b, d2, a, off, imm } => {
+                load_then!(d, b, off, 4, |v: [u8; 4]| u64::from(u32::from_le_bytes(v)), add_imm32!(d2, a, imm))
+            }
+            Op::LoadI32AddImm32 { d, b, d2, a, off, imm } => {
+                load_then!(d, b, off, 4, |v: [u8; 4]| i32::from_le_bytes(v) as i64 as u64, add_imm32!(d2, a, imm))
+            }
+            Op::LoadU64AddImm32 { d, b, d2, a, off, imm } => {
+                load_then!(d, b, off, 8, |v: [u8; 8]| u64::from_le_bytes(v), add_imm32!(d2, a, imm))
+            }
+            Op::LoadU8AddImm64 { d, b, d2, a, off, imm } => {
+                load_then!(d, b, off, 1, |v: [u8; 1]| u64::from(v[0]), add_imm64!(d2, a, imm))
+            }
+            Op::LoadI8AddImm64 { d, b, d2, a, off, imm } => {
+                load_then!(d, b, off, 1, |v: [u8; 1]| v[0] as i8 as i64 as u64, add_imm64!(d2, a, imm))
+            }
+            Op::LoadU16AddImm64 { d, b, d2, a, off, imm } => {
+                load_then!(d, b, off, 2, |v: [u8; 2]| u64::from(u16::from_le_bytes(v)), add_imm64!(d2, a, imm))
+            }
+            Op::LoadI16AddImm64 { d, b, d2, a, off, imm } => {
+                load_then!(d, b, off, 2, |v: [u8; 2]| i16::from_le_bytes(v) as i64 as u64, add_imm64!(d2, a, imm))
+            }
+            Op::LoadU32AddImm64 { d, b, d2, a, off, imm } => {
+                load_then!(d, b, off, 4, |v: [u8; 4]| u64::from(u32::from_le_bytes(v)), add_imm64!(d2, a, imm))
+            }
+            Op::LoadI32AddImm64 { d, b, d2, a, off, imm } => {
+                load_then!(d, b, off, 4, |v: [u8; 4]| i32::from_le_bytes(v) as i64 as u64, add_imm64!(d2, a, imm))
+            }
+            Op::LoadU64AddImm64 { d, b, d2, a, off, imm } => {
+                load_then!(d, b, off, 8, |v: [u8; 8]| u64::from_le_bytes(v), add_imm64!(d2, a, imm))
+            }
         }
     }
 }

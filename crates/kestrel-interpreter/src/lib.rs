@@ -9,6 +9,7 @@
 mod compile;
 pub mod conformance;
 mod execute;
+mod fuse;
 mod instance;
 pub mod memory;
 mod ops;

@@ -31,8 +31,10 @@ pub mod varint;
 
 pub use blob::{Export, Exports, Imports, JumpTable, ProgramParts};
 pub use blob::{ParseError, ProgramBlob};
+pub use builder::{BuildError, ProgramBlobBuilder};
 pub use bytes::ArcBytes;
 pub use decode::{Code, JumpTargets};
+pub use encode::EncodeError;
 pub use instruction::{Args, Instruction, ParsedInstruction};
 pub use isa::InstructionSetKind;
 pub use memory_map::{MemoryMap, MemoryMapBuilder, MemoryMapError};

@@ -110,6 +110,9 @@ pub(super) fn lay_out(
         encoded.push(bytes);
     }
 
+    // Offsets are updated in place: a target behind the jump is seen at this round's position, the
+    // jump itself and targets ahead of it at the previous round's. PolkaVM 0.37 behaves the same,
+    // down to failing on the same programs (a branch to its own block can oscillate; see tests).
     let mut settled = false;
     for _ in 0..MAX_LAYOUT_ROUNDS {
         let mut changed = false;
