@@ -2,7 +2,8 @@
 //!
 //! Subcommands:
 //! - `test`: the full check the README and CI run (format, lints, tests, fuzz targets compile).
-//! - `build-guests`, `bench`: not implemented yet; they say so and exit with code 2.
+//! - `bench [ARGS]`: the DOOM benchmark against polkavm 0.37 (`kestrel-benches doom ARGS`, release).
+//! - `build-guests`: not implemented yet; it says so and exits with code 2.
 
 #![allow(clippy::print_stdout, clippy::print_stderr, reason = "a command-line tool reports progress on the terminal")]
 
@@ -17,8 +18,8 @@ usage: cargo xtask <command>
 
 commands:
   test           cargo fmt --check, clippy -D warnings, the workspace tests, cargo check of fuzz/
-  build-guests   build the guest programs (not implemented yet)
-  bench          run the benchmarks against polkavm (not implemented yet)";
+  bench [ARGS]   the DOOM benchmark against polkavm 0.37 (kestrel-benches doom ARGS; see docs/benchmarks.md)
+  build-guests   build the guest programs (not implemented yet)";
 
 /// Exit code for subcommands that exist in the plan but are not written yet.
 const NOT_IMPLEMENTED: u8 = 2;
@@ -27,7 +28,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") if args.len() == 1 => test(),
-        Some("build-guests" | "bench") if args.len() == 1 => {
+        Some("bench") => bench(&args[1..]),
+        Some("build-guests") if args.len() == 1 => {
             eprintln!("cargo xtask {}: not implemented yet (issue #4)", args[0]);
             return ExitCode::from(NOT_IMPLEMENTED);
         }
@@ -78,6 +80,13 @@ fn has_nextest() -> bool {
         .stderr(std::process::Stdio::null())
         .status()
         .is_ok_and(|status| status.success())
+}
+
+/// `cargo run --release -p kestrel-benches -- doom ARGS`, as docs/benchmarks.md describes.
+fn bench(args: &[String]) -> Result<()> {
+    let mut run = cargo();
+    run.args(["run", "--release", "-p", "kestrel-benches", "--", "doom"]).args(args);
+    step("cargo run --release -p kestrel-benches -- doom", run)
 }
 
 fn test() -> Result<()> {
