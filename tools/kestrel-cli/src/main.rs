@@ -1,3 +1,84 @@
-//! The `kestrel` command.
+//! The `kestrel` command: inspect PolkaVM programs.
+//!
+//! Every failure is reported as one line on stderr (`kestrel: error: PATH: what went wrong`) with
+//! exit code 1; bad command-line usage exits with code 2 (clap's convention).
 
-fn main() {}
+#![forbid(unsafe_code)]
+#![allow(clippy::print_stderr, reason = "the binary reports its one-line error message on stderr")]
+
+mod info;
+mod input;
+mod names;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use kestrel_program::InstructionSetKind;
+
+/// Inspect PolkaVM programs.
+#[derive(Debug, Parser)]
+#[command(name = "kestrel", version, about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show what a program blob contains: instruction set, sizes, memory map, exports, imports.
+    Info {
+        /// The program blob (`.polkavm`, or a raw JAM code blob with --raw-jam).
+        blob: PathBuf,
+        /// Print JSON instead of text (field names are documented in docs/cli.md).
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        input: BlobInput,
+    },
+}
+
+/// How to read the input blob.
+#[derive(Debug, Args)]
+struct BlobInput {
+    /// The input is a raw JAM code blob (jump table, code, bitmask; no container), read with --isa.
+    #[arg(long, requires = "isa")]
+    raw_jam: bool,
+    /// Instruction set of a raw JAM code blob (revive_v1, jam_v1 or latest32; JAM test vectors use revive_v1).
+    #[arg(long, value_parser = parse_isa, value_name = "ISA", requires = "raw_jam")]
+    isa: Option<InstructionSetKind>,
+}
+
+impl BlobInput {
+    /// `Some(isa)` when the input is a raw JAM code blob.
+    fn raw_jam_isa(&self) -> Option<InstructionSetKind> {
+        if self.raw_jam { self.isa } else { None }
+    }
+}
+
+fn parse_isa(name: &str) -> Result<InstructionSetKind, String> {
+    InstructionSetKind::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = InstructionSetKind::ALL.iter().map(|isa| isa.name()).collect();
+        format!("unknown instruction set (expected one of: {})", names.join(", "))
+    })
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Info { blob, json, input } => info::run(&blob, input.raw_jam_isa(), json),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if output::is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            // `{:#}` prints the context chain on one line: "PATH: cause: cause".
+            eprintln!("kestrel: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,318 @@
+//! End-to-end tests of the `kestrel` binary: real blobs and malformed input.
+
+#![allow(clippy::print_stdout, reason = "tests say on stdout which data they checked or skipped")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata");
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
+
+/// The commands that read a program blob.
+const BLOB_COMMANDS: &[&str] = &["info"];
+
+fn kestrel(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kestrel")).args(args).output().expect("failed to start kestrel")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs `kestrel` and requires success.
+fn kestrel_ok(args: &[&str]) -> String {
+    let output = kestrel(args);
+    assert!(output.status.success(), "kestrel {args:?} failed: {}", stderr(&output));
+    stdout(&output)
+}
+
+/// Runs `kestrel` and requires the one-line error convention: exit code 1, a single stderr line
+/// `kestrel: error: ...` that contains `must_contain`, and no panic.
+fn kestrel_fails(args: &[&str], must_contain: &str) -> String {
+    let output = kestrel(args);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "kestrel {args:?}: expected exit code 1, stderr: {err}");
+    assert!(!err.contains("panicked"), "kestrel {args:?} panicked: {err}");
+    assert_eq!(err.lines().count(), 1, "kestrel {args:?}: expected one line, got: {err}");
+    assert!(err.starts_with("kestrel: error: "), "kestrel {args:?}: unexpected message: {err}");
+    assert!(err.contains(must_contain), "kestrel {args:?}: {err:?} does not mention {must_contain:?}");
+    err
+}
+
+/// A fresh path in cargo's per-test scratch directory.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kestrel-cli-tests");
+    std::fs::create_dir_all(&dir).expect("create scratch dir");
+    dir.join(name)
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("test paths are UTF-8")
+}
+
+fn info_json(args: &[&str]) -> Value {
+    let mut all = vec!["info", "--json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&kestrel_ok(&all)).expect("info --json prints JSON")
+}
+
+fn names(list: &Value) -> Vec<String> {
+    list.as_array()
+        .expect("a JSON array")
+        .iter()
+        .map(|item| item["name"].as_str().unwrap_or("<invalid>").to_owned())
+        .collect()
+}
+
+/// The facts about `../shared/testdata/blobs/*.polkavm` stated in that directory's README.md.
+struct BlobFacts {
+    file: &'static str,
+    isa: &'static str,
+    ro_data_size: Option<u64>,
+    rw_data_size: Option<u64>,
+    stack_size: u64,
+    code_len: u64,
+    jump_table_entries: Option<u64>,
+    /// Export names the README mentions (the blob may have more unless `export_count` says so).
+    exports: &'static [&'static str],
+    export_count: Option<usize>,
+    /// Import names the README mentions (the blob may have more unless `import_count` says so).
+    imports: &'static [&'static str],
+    import_count: Option<usize>,
+}
+
+const BLOB_FACTS: &[BlobFacts] = &[
+    BlobFacts {
+        file: "example-hello-world.polkavm",
+        isa: "latest32",
+        ro_data_size: None,
+        rw_data_size: None,
+        stack_size: 8192,
+        code_len: 25,
+        jump_table_entries: None,
+        exports: &["add_numbers"],
+        export_count: Some(1),
+        imports: &["get_third_number"],
+        import_count: Some(1),
+    },
+    BlobFacts {
+        file: "doom.polkavm",
+        isa: "latest32",
+        ro_data_size: Some(387468),
+        rw_data_size: Some(17091900),
+        stack_size: 8192,
+        code_len: 541450,
+        jump_table_entries: Some(10002),
+        exports: &["ext_initialize", "ext_on_keychange", "ext_tick"],
+        export_count: None,
+        imports: &[],
+        import_count: None,
+    },
+    BlobFacts {
+        file: "quake.polkavm",
+        isa: "revive_v1",
+        ro_data_size: Some(57304),
+        rw_data_size: Some(5621064),
+        stack_size: 524288,
+        code_len: 307512,
+        jump_table_entries: Some(9076),
+        exports: &["_pvm_start"],
+        export_count: None,
+        imports: &["pvm_syscall"],
+        import_count: None,
+    },
+];
+
+#[test]
+fn info_json_matches_the_facts_about_the_shared_blobs() {
+    let dir = Path::new(TESTDATA).join("blobs");
+    if !dir.is_dir() {
+        println!("skipped: {} not found", dir.display());
+        return;
+    }
+    let mut blobs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("read the blobs directory")
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "polkavm"))
+        .collect();
+    blobs.sort();
+    assert!(!blobs.is_empty(), "no .polkavm files in {}", dir.display());
+
+    for path in &blobs {
+        let file = path.file_name().and_then(|name| name.to_str()).expect("UTF-8 file name");
+        let facts = BLOB_FACTS
+            .iter()
+            .find(|facts| facts.file == file)
+            .unwrap_or_else(|| panic!("no facts known for {file}: add them from the README to BLOB_FACTS"));
+        let info = info_json(&[path_str(path)]);
+        let size = std::fs::metadata(path).expect("blob metadata").len();
+
+        assert_eq!(info["format"], "polkavm", "{file}");
+        assert_eq!(info["isa"], facts.isa, "{file}");
+        assert_eq!(info["blob_size"], size, "{file}");
+        assert_eq!(info["stack_size"], facts.stack_size, "{file}");
+        assert_eq!(info["code_len"], facts.code_len, "{file}");
+        if let Some(ro) = facts.ro_data_size {
+            assert_eq!(info["ro_data_size"], ro, "{file}");
+        }
+        if let Some(rw) = facts.rw_data_size {
+            assert_eq!(info["rw_data_size"], rw, "{file}");
+        }
+        if let Some(entries) = facts.jump_table_entries {
+            assert_eq!(info["jump_table"]["entries"], entries, "{file}");
+        }
+        if let Some(count) = facts.export_count {
+            assert_eq!(info["exports"].as_array().map(Vec::len), Some(count), "{file}");
+        }
+        if let Some(count) = facts.import_count {
+            assert_eq!(info["imports"].as_array().map(Vec::len), Some(count), "{file}");
+        }
+        let (exports, imports) = (names(&info["exports"]), names(&info["imports"]));
+        for name in facts.exports {
+            assert!(exports.iter().any(|export| export == name), "{file}: no export {name:?} in {exports:?}");
+        }
+        for name in facts.imports {
+            assert!(imports.iter().any(|import| import == name), "{file}: no import {name:?} in {imports:?}");
+        }
+        // Every shared blob parses with a valid memory map at the default page size.
+        assert!(info["memory_map"].is_object(), "{file}: {}", info["memory_map_error"]);
+        println!("checked {file}");
+    }
+    for facts in BLOB_FACTS {
+        assert!(dir.join(facts.file).is_file(), "{} listed in BLOB_FACTS but missing", facts.file);
+    }
+}
+
+#[test]
+fn info_text_mentions_the_key_facts() {
+    let example = format!("{EXAMPLES}/sum.polkavm");
+    let text = kestrel_ok(&["info", &example]);
+    for needle in ["isa:            latest64", "stack size:     4096", "\"sum\"", "\"sum_formula\"", "ro data:"] {
+        assert!(text.contains(needle), "info output lacks {needle:?}:\n{text}");
+    }
+}
+
+#[test]
+fn info_reports_the_memory_map_of_the_example() {
+    let info = info_json(&[&format!("{EXAMPLES}/sum.polkavm")]);
+    assert_eq!(info["isa"], "latest64");
+    assert_eq!(info["stack_size"], 4096);
+    // The assembler writes exports sorted by name.
+    assert_eq!(names(&info["exports"]), ["sum", "sum_formula"]);
+    assert_eq!(info["imports"], Value::Array(vec![]));
+    // 13 header + 6 memory config + 21 exports + 55 code section + 1 end byte; 49 bytes of code
+    // (see EXPECTED_LISTING); jump table [38, 31] (`t0 = @triangle` first, then the return label).
+    assert_eq!(info["blob_size"], 96);
+    assert_eq!(info["code_len"], 49);
+    assert_eq!(info["jump_table"]["entries"], 2);
+    assert_eq!(info["jump_table"]["entry_size"], 1);
+    assert_eq!(info["exports"][0]["pc"], 0);
+    assert_eq!(info["exports"][1]["pc"], 18);
+    assert_eq!(info["metadata_hash"], "");
+    // runtime.md §3.2 with page size 0x1000, ro = rw = 0, stack = 4096, aux = 0.
+    let map = &info["memory_map"];
+    assert_eq!(map["page_size"], 0x1000);
+    assert_eq!(map["ro_data_address"], 0x10000);
+    assert_eq!(map["ro_data_size"], 0);
+    assert_eq!(map["rw_data_address"], 0x20000);
+    assert_eq!(map["rw_data_size"], 0);
+    assert_eq!(map["heap_base"], 0x20000);
+    assert_eq!(map["stack_address_high"], 0xFFFE_0000u32);
+    assert_eq!(map["stack_address_low"], 0xFFFD_F000u32);
+    assert_eq!(map["stack_size"], 0x1000);
+    // high = 0xFFFE0000 - up(4096, 0x10000) = 0xFFFD0000; max heap = (high - 0x10000) - heap_base.
+    assert_eq!(map["max_heap_size"], 0xFFFC_0000u32 - 0x20000);
+}
+
+#[test]
+fn missing_file_is_a_one_line_error() {
+    let missing = scratch("does-not-exist.polkavm");
+    for &command in BLOB_COMMANDS {
+        kestrel_fails(&[command, path_str(&missing)], "cannot read");
+    }
+}
+
+#[test]
+fn truncated_blob_is_a_one_line_error() {
+    let blob = std::fs::read(format!("{EXAMPLES}/sum.polkavm")).expect("read the example blob");
+    for cut in [0, 3, 4, 12, 13, blob.len() / 2, blob.len() - 1] {
+        let path = scratch(&format!("truncated-{cut}.polkavm"));
+        std::fs::write(&path, &blob[..cut]).expect("write truncated blob");
+        for &command in BLOB_COMMANDS {
+            let err = kestrel_fails(&[command, path_str(&path)], path_str(&path));
+            assert!(err.contains("failed to parse program blob: "), "{err}");
+        }
+    }
+}
+
+#[test]
+fn random_bytes_are_a_one_line_error() {
+    // A small xorshift generator: deterministic, no dependencies.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for round in 0..8 {
+        let len = 1 + round * 37;
+        let mut bytes: Vec<u8> = (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect();
+        if round % 2 == 1 {
+            // Get past the magic check so the section parser sees garbage too.
+            bytes.splice(0..0, *b"PVM\0\x02");
+        }
+        let path = scratch(&format!("random-{round}.polkavm"));
+        std::fs::write(&path, &bytes).expect("write random blob");
+        for &command in BLOB_COMMANDS {
+            kestrel_fails(&[command, path_str(&path)], "failed to parse program blob");
+        }
+    }
+}
+
+#[test]
+fn usage_errors_exit_with_code_2() {
+    let example = format!("{EXAMPLES}/sum.polkavm");
+    for args in [
+        vec!["info", example.as_str(), "--isa", "latest64"],
+        vec!["info", example.as_str(), "--raw-jam"],
+        vec!["info", example.as_str(), "--raw-jam", "--isa", "latest99"],
+        vec!["frobnicate"],
+    ] {
+        let output = kestrel(&args);
+        assert_eq!(output.status.code(), Some(2), "kestrel {args:?}: {}", stderr(&output));
+        assert!(!stderr(&output).contains("panicked"));
+    }
+}
+
+#[test]
+fn raw_jam_code_blobs_are_accepted() {
+    let vector = Path::new(TESTDATA).join("jam-pvm/programs/inst_add_64.json");
+    if !vector.is_file() {
+        println!("skipped: {} not found", vector.display());
+        return;
+    }
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&vector).unwrap()).unwrap();
+    let program: Vec<u8> =
+        json["program"].as_array().unwrap().iter().map(|byte| byte.as_u64().unwrap() as u8).collect();
+    let path = scratch("inst_add_64.jam");
+    std::fs::write(&path, &program).unwrap();
+
+    let info = info_json(&[path_str(&path), "--raw-jam", "--isa", "revive_v1"]);
+    assert_eq!(info["format"], "raw_jam");
+    assert_eq!(info["isa"], "revive_v1");
+    assert_eq!(info["blob_size"], program.len());
+    assert_eq!(info["exports"], Value::Array(vec![]));
+
+    assert_eq!(info["code_len"], 3);
+
+    // The same bytes are not a container.
+    kestrel_fails(&["info", path_str(&path)], "blob doesn't start with the expected magic bytes");
+}
