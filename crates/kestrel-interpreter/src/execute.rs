@@ -247,11 +247,9 @@ pub fn run(code: &CompiledCode, regs_io: &mut [u64; 16], gas_io: &mut i64, memor
                     // Upstream panics here; a dynamic-paging module has no heap.
                     exit!(Exit::Trap(i as u32));
                 }
-                let result = match memory.sbrk(size) {
-                    Some(top) if wide => u64::from(top),
-                    Some(top) => sx32(top),
-                    None => 0,
-                };
+                // polkavm 0.37 sign-extends the 32-bit heap top in every ISA (a top at or above
+                // 2^31 reads back as 0xffff_ffff_xxxx_xxxx in Latest64); match it.
+                let result = memory.sbrk(size).map_or(0, sx32);
                 set!(d, result)
             }
             Op::Memset { wide, metering } => {

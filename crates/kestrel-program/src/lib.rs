@@ -34,6 +34,7 @@ pub use blob::{ParseError, ProgramBlob};
 pub use builder::{BuildError, ProgramBlobBuilder};
 pub use bytes::ArcBytes;
 pub use decode::{Code, JumpTargets};
+pub use disasm::{AssemblySource, InstructionFormat, to_assembly};
 pub use encode::EncodeError;
 pub use instruction::{Args, Instruction, ParsedInstruction};
 pub use isa::InstructionSetKind;

@@ -1,0 +1,18 @@
+//! Integration tests of the `kestrel` API, through its public interface only.
+
+#![allow(clippy::print_stderr, reason = "tests say when shared test data is missing, and DOOM reports its timing")]
+
+mod common;
+
+mod config;
+mod doom;
+mod dynamic_paging;
+mod errors;
+mod gas;
+mod hello_world;
+mod host_calls;
+mod marshalling;
+mod memory;
+mod polkavm_parity;
+mod step_tracing;
+mod strict;
