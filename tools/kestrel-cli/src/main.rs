@@ -1,4 +1,4 @@
-//! The `kestrel` command: inspect PolkaVM programs.
+//! The `kestrel` command: inspect and disassemble PolkaVM programs.
 //!
 //! Every failure is reported as one line on stderr (`kestrel: error: PATH: what went wrong`) with
 //! exit code 1; bad command-line usage exits with code 2 (clap's convention).
@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![allow(clippy::print_stderr, reason = "the binary reports its one-line error message on stderr")]
 
+mod disasm;
 mod info;
 mod input;
 mod names;
@@ -17,7 +18,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use kestrel_program::InstructionSetKind;
 
-/// Inspect PolkaVM programs.
+/// Inspect and disassemble PolkaVM programs.
 #[derive(Debug, Parser)]
 #[command(name = "kestrel", version, about, max_term_width = 100)]
 struct Cli {
@@ -34,6 +35,28 @@ enum Command {
         /// Print JSON instead of text (field names are documented in docs/cli.md).
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        input: BlobInput,
+    },
+    /// Disassemble a program blob: a listing with code offsets, or re-assemblable source.
+    Disasm {
+        /// The program blob (`.polkavm`, or a raw JAM code blob with --raw-jam).
+        blob: PathBuf,
+        /// Print source that `kestrel asm` turns back into the same program.
+        #[arg(long)]
+        reassemblable: bool,
+        /// Name registers r0..r12 instead of ra, sp, t0, ...
+        #[arg(long, conflicts_with = "reassemblable")]
+        raw_regs: bool,
+        /// Do not use aliases such as `ret` or `a0 = a1 - 4`; print the plain instruction forms.
+        #[arg(long, conflicts_with = "reassemblable")]
+        no_aliases: bool,
+        /// Show the bytes of every instruction in the listing.
+        #[arg(long, conflicts_with = "reassemblable")]
+        bytes: bool,
+        /// Write to FILE instead of standard output.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
         #[command(flatten)]
         input: BlobInput,
     },
@@ -67,6 +90,10 @@ fn parse_isa(name: &str) -> Result<InstructionSetKind, String> {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Info { blob, json, input } => info::run(&blob, input.raw_jam_isa(), json),
+        Command::Disasm { blob, reassemblable, raw_regs, no_aliases, bytes, output, input } => {
+            let options = disasm::Options { reassemblable, raw_regs, no_aliases, bytes };
+            disasm::run(&blob, input.raw_jam_isa(), options, output.as_deref())
+        }
     }
 }
 

@@ -28,6 +28,12 @@ impl Output {
         result.with_context(|| self.describe())
     }
 
+    /// Writes `text` as it is.
+    pub fn text(&mut self, text: &str) -> Result<()> {
+        let result = self.writer.write_all(text.as_bytes());
+        result.with_context(|| self.describe())
+    }
+
     /// Flushes everything; call once at the end so write errors are reported.
     pub fn finish(mut self) -> Result<()> {
         let result = self.writer.flush();

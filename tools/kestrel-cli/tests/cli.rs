@@ -1,4 +1,4 @@
-//! End-to-end tests of the `kestrel` binary: real blobs and malformed input.
+//! End-to-end tests of the `kestrel` binary: real blobs, malformed input, disassembly.
 
 #![allow(clippy::print_stdout, reason = "tests say on stdout which data they checked or skipped")]
 
@@ -11,7 +11,7 @@ const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/tes
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
 
 /// The commands that read a program blob.
-const BLOB_COMMANDS: &[&str] = &["info"];
+const BLOB_COMMANDS: &[&str] = &["info", "disasm"];
 
 fn kestrel(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kestrel")).args(args).output().expect("failed to start kestrel")
@@ -283,13 +283,90 @@ fn usage_errors_exit_with_code_2() {
     for args in [
         vec!["info", example.as_str(), "--isa", "latest64"],
         vec!["info", example.as_str(), "--raw-jam"],
-        vec!["info", example.as_str(), "--raw-jam", "--isa", "latest99"],
+        vec!["disasm", example.as_str(), "--raw-jam", "--isa", "latest99"],
         vec!["frobnicate"],
     ] {
         let output = kestrel(&args);
         assert_eq!(output.status.code(), Some(2), "kestrel {args:?}: {}", stderr(&output));
         assert!(!stderr(&output).contains("panicked"));
     }
+}
+
+#[test]
+fn disasm_lists_the_example() {
+    assert_eq!(kestrel_ok(&["disasm", &format!("{EXAMPLES}/sum.polkavm")]), EXPECTED_LISTING);
+}
+
+/// The listing of examples/sum.polkavm, derived by hand from instructions.md §2.3, §8.1, §8.3
+/// (smallest raw opcode that fits) and §9.5 (text); the `sum` function is the verified example of
+/// §9.6. Exports are `// export:` lines; valid jump targets get `@_<offset>:` labels (§7.2: the
+/// start, every branch/jump target, the instruction after a terminator) and static targets print
+/// as those labels. Jump table: [38, 31] (`t0 = @triangle` is allocated first).
+const EXPECTED_LISTING: &str = "\
+// export: sum
+@_0:
+      0: a1 = 0
+      2: fallthrough
+@_3:
+      3: jump @_14 if a0 == 0
+@_6:
+      6: a1 = a1 + a0
+      9: a0 = a0 - 1
+     12: jump @_3
+@_14:
+     14: a0 = a1
+     16: ret
+// export: sum_formula
+@_18:
+     18: sp = sp - 8
+     21: u64 [sp] = ra
+     23: t0 = 0x2
+     26: ra = 0x4
+     29: jump [t0]
+@_31:
+     31: ra = u64 [sp]
+     33: sp = sp + 0x8
+     36: ret
+@_38:
+     38: a1 = a0 + 0x1
+     41: a0 = a0 * a1
+     44: a0 = a0 >> 0x1
+     47: ret
+";
+
+#[test]
+fn disasm_options_change_the_text() {
+    let example = format!("{EXAMPLES}/sum.polkavm");
+    let has_line = |text: &str, line: &str| text.lines().any(|l| l == line);
+
+    let raw = kestrel_ok(&["disasm", &example, "--raw-regs"]);
+    assert!(has_line(&raw, "      3: jump @_14 if r7 == 0"), "{raw}");
+    assert!(has_line(&raw, "     21: u64 [r1] = r0"), "{raw}");
+
+    // instructions.md §9.5: no `ret`, no `- N`, zero displacements printed as ` + 0`.
+    let unaliased = kestrel_ok(&["disasm", &example, "--no-aliases"]);
+    assert!(has_line(&unaliased, "     16: jump [ra + 0]"), "{unaliased}");
+    assert!(has_line(&unaliased, "      9: a0 = a0 + 0xffffffffffffffff"), "{unaliased}");
+    assert!(!unaliased.contains("ret"), "{unaliased}");
+
+    let bytes = kestrel_ok(&["disasm", &example, "--bytes"]);
+    assert!(has_line(&bytes, &format!("      3: {:<30} jump @_14 if a0 == 0", "1c 07 0b")), "{bytes}");
+    assert!(has_line(&bytes, &format!("     47: {:<30} ret", "03 00")), "{bytes}");
+
+    // Options that only shape the listing are refused with --reassemblable.
+    for option in ["--raw-regs", "--no-aliases", "--bytes"] {
+        let output = kestrel(&["disasm", &example, "--reassemblable", option]);
+        assert_eq!(output.status.code(), Some(2), "{option}: {}", stderr(&output));
+    }
+}
+
+#[test]
+fn disasm_writes_to_a_file() {
+    let example = format!("{EXAMPLES}/sum.polkavm");
+    let out = scratch("listing.txt");
+    let printed = kestrel_ok(&["disasm", &example, "-o", path_str(&out)]);
+    assert!(printed.is_empty());
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), kestrel_ok(&["disasm", &example]));
 }
 
 #[test]
@@ -311,7 +388,9 @@ fn raw_jam_code_blobs_are_accepted() {
     assert_eq!(info["blob_size"], program.len());
     assert_eq!(info["exports"], Value::Array(vec![]));
 
-    assert_eq!(info["code_len"], 3);
+    let listing = kestrel_ok(&["disasm", path_str(&path), "--raw-jam", "--isa", "revive_v1"]);
+    // ReviveV1 opcode 200 is add_64; registers 9, 7, 8 are a2, a0, a1.
+    assert!(listing.lines().any(|line| line == "      0: a2 = a0 + a1"), "{listing}");
 
     // The same bytes are not a container.
     kestrel_fails(&["info", path_str(&path)], "blob doesn't start with the expected magic bytes");
