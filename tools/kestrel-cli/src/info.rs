@@ -189,8 +189,7 @@ impl Info {
                 lines.push(format!("  rw data:      {}", range(map.rw_data_address, map.rw_data_size)));
                 lines.push(format!("  heap base:    0x{:08x}", map.heap_base));
                 lines.push(format!("  max heap:     0x{:x} bytes", map.max_heap_size));
-                lines
-                    .push(format!("  stack:        0x{:08x}..0x{:08x}", map.stack_address_low, map.stack_address_high));
+                lines.push(format!("  stack:        {}", range(map.stack_address_low, map.stack_size)));
             }
             (None, error) => {
                 lines.push(format!("memory map:     invalid: {}", error.as_deref().unwrap_or("unknown error")))
