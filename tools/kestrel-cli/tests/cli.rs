@@ -335,6 +335,27 @@ const EXPECTED_LISTING: &str = "\
 ";
 
 #[test]
+fn disasm_handles_the_shared_blobs() {
+    let dir = Path::new(TESTDATA).join("blobs");
+    if !dir.is_dir() {
+        println!("skipped: {} not found", dir.display());
+        return;
+    }
+    for facts in BLOB_FACTS {
+        let path = dir.join(facts.file);
+        let listing = kestrel_ok(&["disasm", path_str(&path)]);
+        for name in facts.exports {
+            assert!(listing.contains(&format!("// export: {name}\n")), "{}: no export {name}", facts.file);
+        }
+        // One line per instruction; the code length bounds their number.
+        let instructions = listing.lines().filter(|line| line.trim_start().starts_with(char::is_numeric)).count();
+        assert!(instructions > 0 && instructions as u64 <= facts.code_len + 1, "{}: {instructions}", facts.file);
+        let source = kestrel_ok(&["disasm", "--reassemblable", path_str(&path)]);
+        assert!(source.starts_with(&format!("%isa = {}\n", facts.isa)), "{}", facts.file);
+    }
+}
+
+#[test]
 fn disasm_options_change_the_text() {
     let example = format!("{EXAMPLES}/sum.polkavm");
     let has_line = |text: &str, line: &str| text.lines().any(|l| l == line);
