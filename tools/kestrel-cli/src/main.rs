@@ -1,4 +1,4 @@
-//! The `kestrel` command: inspect and disassemble PolkaVM programs.
+//! The `kestrel` command: inspect, disassemble and assemble PolkaVM programs.
 //!
 //! Every failure is reported as one line on stderr (`kestrel: error: PATH: what went wrong`) with
 //! exit code 1; bad command-line usage exits with code 2 (clap's convention).
@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![allow(clippy::print_stderr, reason = "the binary reports its one-line error message on stderr")]
 
+mod asm;
 mod disasm;
 mod info;
 mod input;
@@ -18,7 +19,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use kestrel_program::InstructionSetKind;
 
-/// Inspect and disassemble PolkaVM programs.
+/// Inspect, disassemble and assemble PolkaVM programs.
 #[derive(Debug, Parser)]
 #[command(name = "kestrel", version, about, max_term_width = 100)]
 struct Cli {
@@ -60,6 +61,17 @@ enum Command {
         #[command(flatten)]
         input: BlobInput,
     },
+    /// Assemble a source file (the language of docs/assembly.md) into a `.polkavm` blob.
+    Asm {
+        /// The assembly source.
+        source: PathBuf,
+        /// Instruction set to use when the source has no `%isa = ...` directive.
+        #[arg(long, value_parser = parse_isa, value_name = "ISA")]
+        isa: Option<InstructionSetKind>,
+        /// Where to write the blob.
+        #[arg(short = 'o', long = "output", value_name = "OUT")]
+        output: PathBuf,
+    },
 }
 
 /// How to read the input blob.
@@ -94,6 +106,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let options = disasm::Options { reassemblable, raw_regs, no_aliases, bytes };
             disasm::run(&blob, input.raw_jam_isa(), options, output.as_deref())
         }
+        Command::Asm { source, isa, output } => asm::run(&source, isa, &output),
     }
 }
 

@@ -1,4 +1,4 @@
-//! End-to-end tests of the `kestrel` binary: real blobs, malformed input, disassembly.
+//! End-to-end tests of the `kestrel` binary: real blobs, malformed input, assemble/disassemble.
 
 #![allow(clippy::print_stdout, reason = "tests say on stdout which data they checked or skipped")]
 
@@ -236,6 +236,7 @@ fn missing_file_is_a_one_line_error() {
     for &command in BLOB_COMMANDS {
         kestrel_fails(&[command, path_str(&missing)], "cannot read");
     }
+    kestrel_fails(&["asm", path_str(&missing), "-o", path_str(&scratch("unused.polkavm"))], "does-not-exist.polkavm");
 }
 
 #[test]
@@ -278,6 +279,18 @@ fn random_bytes_are_a_one_line_error() {
 }
 
 #[test]
+fn bad_assembly_is_a_one_line_error() {
+    let source = scratch("bad.asm");
+    std::fs::write(&source, "%isa = latest64\npub @main:\n    a0 = a1 +* 3\n").expect("write source");
+    let out = scratch("bad.polkavm");
+    kestrel_fails(&["asm", path_str(&source), "-o", path_str(&out)], "line 3");
+    assert!(!out.exists(), "no output is written for a failed assembly");
+
+    std::fs::write(&source, [0xff, 0xfe]).expect("write source");
+    kestrel_fails(&["asm", path_str(&source), "-o", path_str(&out)], "not valid UTF-8");
+}
+
+#[test]
 fn usage_errors_exit_with_code_2() {
     let example = format!("{EXAMPLES}/sum.polkavm");
     for args in [
@@ -293,8 +306,34 @@ fn usage_errors_exit_with_code_2() {
 }
 
 #[test]
+fn assembling_the_example_reproduces_the_committed_blob() {
+    let out = scratch("sum.polkavm");
+    kestrel_ok(&["asm", &format!("{EXAMPLES}/sum.asm"), "-o", path_str(&out)]);
+    let fresh = std::fs::read(&out).expect("read the new blob");
+    let committed = std::fs::read(format!("{EXAMPLES}/sum.polkavm")).expect("read the committed blob");
+    assert_eq!(
+        fresh, committed,
+        "examples/sum.polkavm is stale: re-run `kestrel asm examples/sum.asm -o examples/sum.polkavm`"
+    );
+}
+
+#[test]
 fn disasm_lists_the_example() {
     assert_eq!(kestrel_ok(&["disasm", &format!("{EXAMPLES}/sum.polkavm")]), EXPECTED_LISTING);
+}
+
+#[test]
+fn asm_then_disasm_round_trips() {
+    let blob = scratch("round-trip.polkavm");
+    kestrel_ok(&["asm", &format!("{EXAMPLES}/sum.asm"), "-o", path_str(&blob)]);
+    assert_eq!(kestrel_ok(&["disasm", path_str(&blob)]), EXPECTED_LISTING);
+
+    // The re-assemblable form assembles to the very same bytes.
+    let source = scratch("round-trip.asm");
+    kestrel_ok(&["disasm", path_str(&blob), "--reassemblable", "-o", path_str(&source)]);
+    let again = scratch("round-trip-again.polkavm");
+    kestrel_ok(&["asm", path_str(&source), "-o", path_str(&again)]);
+    assert_eq!(std::fs::read(&blob).unwrap(), std::fs::read(&again).unwrap());
 }
 
 /// The listing of examples/sum.polkavm, derived by hand from instructions.md §2.3, §8.1, §8.3
