@@ -21,7 +21,7 @@ use kestrel_program::InstructionSetKind;
 
 /// Inspect, disassemble and assemble PolkaVM programs.
 #[derive(Debug, Parser)]
-#[command(name = "kestrel", version, about, max_term_width = 100)]
+#[command(name = "kestrel", version, max_term_width = 100)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
