@@ -87,6 +87,5 @@ fn exports(blob: &ProgramBlob) -> Vec<(u32, &[u8])> {
 
 /// Every import name in index order; `None` for an invalid import.
 fn imports(blob: &ProgramBlob) -> Vec<Option<&[u8]>> {
-    let imports = blob.imports();
-    (0..imports.len()).map(|index| imports.get(index)).collect()
+    blob.imports().iter().collect()
 }

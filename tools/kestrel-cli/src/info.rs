@@ -112,7 +112,6 @@ impl Info {
             .rw_data_size(blob.rw_data_size())
             .stack_size(blob.stack_size())
             .build();
-        let imports = blob.imports();
         Info {
             file: file.display().to_string(),
             format: match blob.kind() {
@@ -142,8 +141,9 @@ impl Info {
                     name_is_utf8: names::is_utf8(export.name),
                 })
                 .collect(),
-            imports: (0..imports.len())
-                .map(|index| match imports.get(index) {
+            imports: (0..)
+                .zip(blob.imports().iter())
+                .map(|(index, name)| match name {
                     Some(name) => ImportInfo {
                         index,
                         name: Some(names::display(name)),
