@@ -230,6 +230,51 @@ fn info_reports_the_memory_map_of_the_example() {
     assert_eq!(map["max_heap_size"], 0xFFFC_0000u32 - 0x20000);
 }
 
+/// A Latest32 blob with the imports example of blob-format.md §7 (count 3, offsets [0, 5, 2],
+/// symbols "abc" → invalid, invalid, "c"), one export whose name is not UTF-8, and a lone `trap`.
+fn odd_names_blob() -> Vec<u8> {
+    let mut sections = vec![0x04, 16, 3];
+    for offset in [0u32, 5, 2] {
+        sections.extend_from_slice(&offset.to_le_bytes());
+    }
+    sections.extend_from_slice(b"abc");
+    sections.extend_from_slice(&[0x05, 5, 1, 0, 2, 0xff, 0xfe]); // exports: pc 0, name ff fe
+    sections.extend_from_slice(&[0x06, 5, 0, 0, 1, 0x00, 0x01]); // J 0, Z 0, C 1, trap, bitmask
+    sections.push(0);
+    let mut blob = b"PVM\0\x01".to_vec();
+    blob.extend_from_slice(&(13 + sections.len() as u64).to_le_bytes());
+    blob.extend_from_slice(&sections);
+    blob
+}
+
+#[test]
+fn invalid_imports_and_non_utf8_names_are_shown() {
+    let path = scratch("odd-names.polkavm");
+    std::fs::write(&path, odd_names_blob()).unwrap();
+
+    let info = info_json(&[path_str(&path)]);
+    let imports = info["imports"].as_array().unwrap();
+    assert_eq!(imports.len(), 3);
+    for (index, import) in imports.iter().enumerate().take(2) {
+        assert_eq!(import["index"], index);
+        assert_eq!(import["name"], Value::Null);
+        assert_eq!(import["valid"], false);
+        assert_eq!(import["name_is_utf8"], false);
+    }
+    assert_eq!(imports[2]["name"], "c");
+    assert_eq!(imports[2]["valid"], true);
+    assert_eq!(info["exports"][0]["name"], "0xfffe");
+    assert_eq!(info["exports"][0]["name_is_utf8"], false);
+
+    let text = kestrel_ok(&["info", path_str(&path)]);
+    for line in ["  #0    <invalid>", "  #1    <invalid>", "  #2    \"c\"", "  pc        0  0xfffe"] {
+        assert!(text.lines().any(|l| l == line), "no line {line:?} in:\n{text}");
+    }
+
+    // An invalid import has no textual form, so there is no re-assemblable source.
+    kestrel_fails(&["disasm", "--reassemblable", path_str(&path)], "import #0 has no valid name");
+}
+
 #[test]
 fn missing_file_is_a_one_line_error() {
     let missing = scratch("does-not-exist.polkavm");
