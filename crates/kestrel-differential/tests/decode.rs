@@ -1,6 +1,8 @@
 //! Decoding, disassembly text, valid jump targets and block costs compared with polkavm 0.37 on
 //! random code for every instruction set.
 
+#![allow(clippy::print_stderr, reason = "differential tests report what they compared")]
+
 use kestrel_differential::{Rng, random_latest64_code, random_legacy_code};
 use kestrel_program::decode::Code;
 use kestrel_program::varint::write_varint;
@@ -74,7 +76,8 @@ fn linear_decoding_and_text_match_the_reference() {
             let reference = reference_items(&reference_blob(isa, &code, &bitmask));
             let ours = kestrel_items(isa, &code, &bitmask);
             if ours != reference {
-                let first = ours.iter().zip(&reference).position(|(a, b)| a != b).unwrap_or(ours.len().min(reference.len()));
+                let first =
+                    ours.iter().zip(&reference).position(|(a, b)| a != b).unwrap_or(ours.len().min(reference.len()));
                 panic!(
                     "{isa} case {case}: decoding differs at item {first}\n code: {code:02x?}\n bitmask: {bitmask:02x?}\n kestrel:   {:?}\n reference: {:?}",
                     ours.get(first),
@@ -98,7 +101,8 @@ fn valid_jump_targets_and_block_costs_match_the_reference() {
         for case in 0..600 {
             let (code, bitmask) = random_program(&mut rng, isa);
             let blob = reference_blob(isa, &code, &bitmask);
-            let module = polkavm::Module::from_blob(&engine, &polkavm::ModuleConfig::new(), blob).expect("reference module");
+            let module =
+                polkavm::Module::from_blob(&engine, &polkavm::ModuleConfig::new(), blob).expect("reference module");
             let view = Code::new(isa, &code, &bitmask);
             for offset in 0..code.len() as u32 {
                 let reference = module.calculate_gas_cost_for(polkavm::ProgramCounter(offset)).is_some();

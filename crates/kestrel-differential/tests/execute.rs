@@ -2,6 +2,8 @@
 //! interrupt, program counters, registers and gas at every interrupt, and the same memory at the
 //! end, for every instruction set and every gas-metering kind.
 
+#![allow(clippy::print_stderr, reason = "differential tests report what they compared")]
+
 use kestrel_differential::Rng;
 use kestrel_differential::programs::{INTERESTING_ADDRESSES, RO_DATA_SIZE, RW_DATA_SIZE, STACK_SIZE, random_program};
 use kestrel_interpreter as kestrel;
@@ -119,7 +121,14 @@ fn memory_ranges() -> Vec<(u32, u32)> {
 
 /// Runs one program on both interpreters and panics with a description on the first difference.
 /// Returns the number of interrupts compared.
-fn compare_run(engine: &polkavm::Engine, rng: &mut Rng, isa: Isa, metering: Metering, step_tracing: bool, case: u32) -> usize {
+fn compare_run(
+    engine: &polkavm::Engine,
+    rng: &mut Rng,
+    isa: Isa,
+    metering: Metering,
+    step_tracing: bool,
+    case: u32,
+) -> usize {
     // Without gas metering a loop would never stop: generate forward-only programs then.
     let program = random_program(rng, isa, 12, metering == Metering::None);
     let reference = Reference::new(engine, &program.blob, metering, step_tracing);
@@ -192,7 +201,9 @@ fn run_cases(metering: Metering, step_tracing: bool, cases: u32) {
         for case in 0..cases {
             interrupts += compare_run(&engine, &mut rng, isa, metering, step_tracing, case);
         }
-        eprintln!("{isa} {metering:?} step_tracing={step_tracing}: {cases} programs, {interrupts} interrupts identical");
+        eprintln!(
+            "{isa} {metering:?} step_tracing={step_tracing}: {cases} programs, {interrupts} interrupts identical"
+        );
     }
 }
 

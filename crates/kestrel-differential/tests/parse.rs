@@ -1,6 +1,8 @@
 //! The container parser compared with polkavm 0.37 on real blobs, mutated real blobs and
 //! hand-shaped random blobs: the same verdict, the same error text, the same parsed contents.
 
+#![allow(clippy::print_stderr, reason = "differential tests report what they compared")]
+
 use kestrel_differential::Rng;
 use kestrel_program::varint::write_varint;
 

@@ -286,7 +286,11 @@ fn min_max() {
     assert_eq!(ok("a0 = mins(a1, a2)"), "minimum a0, a1, a2");
     assert_eq!(ok("a0 = minu(a1, a2)"), "minimum_unsigned a0, a1, a2");
     assert_unparsable("a0 = maxs(a1, 5)");
-    assert_eq!(ok("i32 a0 = maxs(a1, a2)"), ok("a0 = maxs(a1, a2)"), "polkavm 0.37 accepts and ignores the i32 prefix here");
+    assert_eq!(
+        ok("i32 a0 = maxs(a1, a2)"),
+        ok("a0 = maxs(a1, a2)"),
+        "polkavm 0.37 accepts and ignores the i32 prefix here"
+    );
 }
 
 #[test]
@@ -316,7 +320,11 @@ fn cmov() {
     assert_unparsable("a0 = a1 if a2 == 1");
     assert_unparsable("a0 = a1 if a2 < 0");
     assert_unparsable("a0 = a1 if 5 == 0");
-    assert_eq!(ok("i32 a0 = a1 if a2 == 0"), ok("a0 = a1 if a2 == 0"), "polkavm 0.37 accepts and ignores the i32 prefix here");
+    assert_eq!(
+        ok("i32 a0 = a1 if a2 == 0"),
+        ok("a0 = a1 if a2 == 0"),
+        "polkavm 0.37 accepts and ignores the i32 prefix here"
+    );
 }
 
 #[test]
@@ -422,7 +430,11 @@ fn extension_mul_upper() {
     assert_eq!(ok("a0 = a1 mulh a2"), "mul_upper_signed_signed a0, a1, a2");
     assert_eq!(ok("a0 = a1 mulhu a2"), "mul_upper_unsigned_unsigned a0, a1, a2");
     assert_eq!(ok("a0 = a1 mulhsu a2"), "mul_upper_signed_unsigned a0, a1, a2");
-    assert_eq!(ok("i32 a0 = a1 mulh a2"), ok("a0 = a1 mulh a2"), "polkavm 0.37 accepts and ignores the i32 prefix here");
+    assert_eq!(
+        ok("i32 a0 = a1 mulh a2"),
+        ok("a0 = a1 mulh a2"),
+        "polkavm 0.37 accepts and ignores the i32 prefix here"
+    );
     assert_unparsable("a0 = a1 mulh 5");
     assert_unparsable("a0 = a1 mul a2");
 }

@@ -295,10 +295,9 @@ fn rrr<'a>(opcode: Opcode, reg1: Reg, reg2: Reg, reg3: Reg) -> FormResult<'a> {
 /// (moves, loads, immediates, cmov, min/max, xnor, ...); only the operator table and the count
 /// instructions give it a meaning or reject it.
 fn parse_assignment(dst: Reg, is_32: bool, rhs: &str) -> FormResult<'_> {
-
     for (prefix, opcode) in MIN_MAX {
         if let Some(inner) = rhs.strip_prefix(prefix) {
-                let (s1, s2) = need(need(inner.strip_suffix(')'))?.split_once(','))?;
+            let (s1, s2) = need(need(inner.strip_suffix(')'))?.split_once(','))?;
             return rrr(opcode, dst, need(parse_reg(s1.trim()))?, need(parse_reg(s2.trim()))?);
         }
     }
@@ -316,7 +315,7 @@ fn parse_assignment(dst: Reg, is_32: bool, rhs: &str) -> FormResult<'_> {
         if let Some(operand) = rhs.strip_prefix(kind)
             && operand.trim_start().starts_with('[')
         {
-                return match need(parse_memory_operand(operand))? {
+            return match need(parse_memory_operand(operand))? {
                 MemoryOperand::Indirect { base, offset } => {
                     plain(indirect, Args::RegRegImm { reg1: dst, reg2: base, imm: offset as u32 })
                 }
