@@ -19,6 +19,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::output::Output;
+use crate::run::api_error;
 
 const PAGE_SIZE: u32 = 0x1000;
 
@@ -357,9 +358,9 @@ fn vector_paths(dir: &Path) -> Result<Vec<PathBuf>> {
 /// Runs `kestrel conformance`; returns the exit code (0 when every failure is a known divergence).
 pub fn run(dir: &Path, isa: InstructionSetKind, json: bool, verbose: bool) -> Result<u8> {
     let paths = vector_paths(dir)?;
-    let mut config = Config::from_env().context("bad configuration in the environment")?;
+    let mut config = Config::from_env().map_err(api_error).context("bad configuration in the environment")?;
     config.set_allow_dynamic_paging(true);
-    let engine = Engine::new(&config)?;
+    let engine = Engine::new(&config).map_err(api_error)?;
 
     let mut out = Output::open(None)?;
     let mut results = Vec::new();

@@ -205,9 +205,9 @@ fn import_name(blob: &ProgramBlob, number: u32) -> Option<String> {
 /// Builds the module: parses the blob and compiles it with the requested settings.
 fn load_module(path: &Path, raw_jam: Option<InstructionSetKind>, options: &Options) -> Result<Module> {
     let blob = input::load_blob(path, raw_jam)?;
-    let mut config = Config::from_env().context("bad configuration in the environment")?;
+    let mut config = Config::from_env().map_err(api_error).context("bad configuration in the environment")?;
     config.set_allow_dynamic_paging(options.dynamic_paging);
-    let engine = Engine::new(&config)?;
+    let engine = Engine::new(&config).map_err(api_error)?;
     let mut module_config = ModuleConfig::new();
     module_config
         .set_page_size(options.page_size)
@@ -215,7 +215,13 @@ fn load_module(path: &Path, raw_jam: Option<InstructionSetKind>, options: &Optio
         .set_dynamic_paging(options.dynamic_paging)
         .set_step_tracing(true)
         .set_gas_metering(options.gas.map(|_| options.gas_metering));
-    Module::from_blob(&engine, &module_config, blob).with_context(|| path.display().to_string())
+    Module::from_blob(&engine, &module_config, blob).map_err(api_error).with_context(|| path.display().to_string())
+}
+
+/// A `kestrel` API error as one message. Their `Display` already includes the causes (PolkaVM's
+/// wording), and some also expose them as `source()`, which would print them twice.
+pub fn api_error(error: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("{error}")
 }
 
 /// The entry pc: the first export of that name, or the given pc.
@@ -257,7 +263,7 @@ fn instance_with_stub(module: &Module, options: &Options) -> Result<Instance<Sta
         }
         Ok(())
     });
-    Ok(linker.instantiate_pre(module)?.instantiate()?)
+    linker.instantiate_pre(module).and_then(|pre| pre.instantiate()).map_err(api_error)
 }
 
 fn quote(name: Option<&str>) -> String {
@@ -309,7 +315,7 @@ pub fn run(path: &Path, raw_jam: Option<InstructionSetKind>, options: &Options) 
             Err(CallError::Trap) => break Outcome::Trap,
             Err(CallError::NotEnoughGas) => break Outcome::NotEnoughGas,
             Err(CallError::User(stop)) => break Outcome::Stopped(stop),
-            Err(CallError::Error(error)) => return Err(error).context("execution failed"),
+            Err(CallError::Error(error)) => return Err(api_error(error)),
         }
     };
 

@@ -500,3 +500,411 @@ fn raw_jam_code_blobs_are_accepted() {
     // The same bytes are not a container.
     kestrel_fails(&["info", path_str(&path)], "blob doesn't start with the expected magic bytes");
 }
+
+// ----- kestrel run -------------------------------------------------------------------------------
+
+fn hello() -> String {
+    format!("{EXAMPLES}/hello.polkavm")
+}
+
+/// Runs `kestrel` and requires the given exit code and no panic; returns (stdout, stderr).
+fn kestrel_exit(args: &[&str], code: i32) -> (String, String) {
+    let output = kestrel(args);
+    let err = stderr(&output);
+    assert!(!err.contains("panicked"), "kestrel {args:?} panicked: {err}");
+    assert_eq!(output.status.code(), Some(code), "kestrel {args:?}: stdout {}, stderr {err}", stdout(&output));
+    (stdout(&output), err)
+}
+
+fn run_json(args: &[&str], code: i32) -> Value {
+    let mut all = vec!["run", "--json"];
+    all.extend_from_slice(args);
+    let (out, _) = kestrel_exit(&all, code);
+    serde_json::from_str(&out).expect("run --json prints JSON")
+}
+
+/// `main(1, 2)` of examples/hello.asm: 10 instructions, a0 = 1 + 2.
+const HELLO_MAIN_1_2: &str = "\
+interrupt:  finished
+pc:         18: ret
+a0:         3 (0x3)
+a1:         2 (0x2)
+gas:        not metered (--gas N turns metering on)
+steps:      10
+";
+
+#[test]
+fn assembling_hello_reproduces_the_committed_blob() {
+    let out = scratch("hello.polkavm");
+    kestrel_ok(&["asm", &format!("{EXAMPLES}/hello.asm"), "-o", path_str(&out)]);
+    let fresh = std::fs::read(&out).expect("read the new blob");
+    let committed = std::fs::read(hello()).expect("read the committed blob");
+    assert_eq!(
+        fresh, committed,
+        "examples/hello.polkavm is stale: re-run `kestrel asm examples/hello.asm -o examples/hello.polkavm`"
+    );
+}
+
+#[test]
+fn run_prints_the_result_of_main() {
+    assert_eq!(kestrel_ok(&["run", &hello(), "--call", "main", "1", "2"]), HELLO_MAIN_1_2);
+    // The README shows this very output.
+    let readme = std::fs::read_to_string(format!("{EXAMPLES}/../README.md")).expect("read README.md");
+    assert!(readme.contains("cargo run --release -p kestrel-cli -- run examples/hello.polkavm --call main 1 2"));
+    assert!(readme.contains(HELLO_MAIN_1_2), "README.md does not show the output of `run ... --call main 1 2`");
+}
+
+#[test]
+fn run_accepts_hex_and_negative_arguments() {
+    // 0x10 + 0x11 + 0x12 = 51
+    let out = kestrel_ok(&["run", &hello(), "--call", "main", "0x10", "0x12"]);
+    assert!(out.contains("a0:         51 (0x33)\n"), "{out}");
+    // -3 + -2 + -1 = -6
+    let out = kestrel_ok(&["run", &hello(), "--call", "main", "-3", "-1"]);
+    assert!(out.contains("a0:         18446744073709551610 (0xfffffffffffffffa, signed -6)\n"), "{out}");
+    // Negative hex needs `--` (clap would read `-0x3` as an option).
+    let json = run_json(&[&hello(), "--call", "main", "--", "-0x3", "-0x1"], 0);
+    assert_eq!(json["args"], serde_json::json!([u64::MAX - 2, u64::MAX]));
+    assert_eq!(json["result"]["a0"], (-6i64) as u64);
+    // a > b: the empty sum.
+    let out = kestrel_ok(&["run", &hello(), "--call", "main", "5", "4"]);
+    assert!(out.contains("a0:         0 (0x0)\n"), "{out}");
+}
+
+#[test]
+fn run_with_gas_reports_gas_used() {
+    // 1 + ... + 10 = 55: 2 + 9 * 4 + 2 + 2 = 42 instructions at one gas each.
+    let out = kestrel_ok(&["run", &hello(), "--call", "main", "1", "10", "--gas", "1000"]);
+    assert!(out.contains("a0:         55 (0x37)\n"), "{out}");
+    assert!(out.contains("gas:        42 used, 958 left of 1000 (sync metering)\n"), "{out}");
+    assert!(out.contains("steps:      42\n"), "{out}");
+    let out = kestrel_ok(&["run", &hello(), "--call", "main", "1", "10", "--gas", "42", "--gas-metering", "async"]);
+    assert!(out.contains("gas:        42 used, 0 left of 42 (async metering)\n"), "{out}");
+}
+
+#[test]
+fn running_out_of_gas_exits_with_code_4() {
+    // Sync metering stops before the block that cannot be paid for: 20 gas pays for the first
+    // block (2) and four and a half loop iterations (4 each), so it stops at `a0 = a0 + 0x1`.
+    let (out, _) = kestrel_exit(&["run", &hello(), "--call", "main", "1", "10", "--gas", "20"], 4);
+    assert_eq!(
+        out,
+        "interrupt:  not enough gas\npc:         11: a0 = a0 + 0x1\na0:         5 (0x5)\na1:         10 (0xa)\n\
+         gas:        20 used, 0 left of 20 (sync metering)\nsteps:      20\n"
+    );
+    let json = run_json(&[&hello(), "--call", "main", "1", "10", "--gas", "20"], 4);
+    assert_eq!(json["interrupt"], "not_enough_gas");
+    assert_eq!(json["pc"], 11);
+    assert_eq!(json["exit_code"], 4);
+    assert_eq!(json["gas_left"], 0);
+}
+
+#[test]
+fn run_json_has_every_field() {
+    let json = run_json(&[&hello(), "--call", "main", "1", "2", "--gas", "100"], 0);
+    assert_eq!(json["file"], hello());
+    assert_eq!(json["isa"], "latest64");
+    assert_eq!(json["export"], "main");
+    assert_eq!(json["entry_pc"], 0);
+    assert_eq!(json["args"], serde_json::json!([1, 2]));
+    assert_eq!(json["interrupt"], "finished");
+    assert_eq!(json["ecalli"], Value::Null);
+    assert_eq!(json["pc"], 18);
+    assert_eq!(json["instruction"], "ret");
+    let registers = json["registers"].as_object().expect("registers is an object");
+    let names: Vec<&str> = registers.keys().map(String::as_str).collect();
+    let mut expected = vec!["ra", "sp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5"];
+    expected.sort_unstable();
+    assert_eq!(names, expected);
+    assert_eq!(registers["a0"], 3);
+    assert_eq!(registers["a1"], 2);
+    assert_eq!(registers["a2"], 3);
+    assert_eq!(registers["ra"], 0xffff_0000u64);
+    // The stack of 4096 bytes ends just below 0xffff0000 - 0x10000 (runtime.md §3).
+    assert_eq!(registers["sp"], 0xfffe_0000u64);
+    assert_eq!(json["result"], serde_json::json!({"a0": 3, "a1": 2}));
+    assert_eq!(json["gas_metering"], "sync");
+    assert_eq!(json["gas_limit"], 100);
+    assert_eq!(json["gas_used"], 10);
+    assert_eq!(json["gas_left"], 90);
+    assert_eq!(json["steps"], 10);
+    assert_eq!(json["host_calls"], 0);
+    assert_eq!(json["exit_code"], 0);
+
+    let json = run_json(&[&hello(), "--call", "main", "1", "2"], 0);
+    assert_eq!(json["gas_metering"], Value::Null);
+    assert_eq!(json["gas_used"], Value::Null);
+    assert_eq!(json["gas_left"], Value::Null);
+}
+
+#[test]
+fn run_trace_prints_every_instruction() {
+    let (out, err) = kestrel_exit(&["run", &hello(), "--call", "main", "1", "2", "--trace"], 0);
+    assert_eq!(out, HELLO_MAIN_1_2, "the trace goes to stderr only");
+    let expected = [
+        "      0: a2 = 0",
+        "      2: jump 16 if a1 <u a0",
+        "      5: a2 = a2 + a0",
+        "      8: jump 16 if a0 == a1",
+        "     11: a0 = a0 + 0x1",
+        "     14: jump 5",
+        "      5: a2 = a2 + a0",
+        "      8: jump 16 if a0 == a1",
+        "     16: a0 = a2",
+        "     18: ret",
+    ];
+    assert_eq!(err.lines().collect::<Vec<_>>(), expected);
+}
+
+#[test]
+fn host_calls_stop_the_run_unless_stubbed() {
+    // Without --host-stub the run stops at the ecalli: reported, exit code 0.
+    let (out, _) = kestrel_exit(&["run", &hello(), "--call", "add_numbers", "1", "10"], 0);
+    assert!(out.starts_with("interrupt:  ecalli 0 'get_third_number': no host function; execution stopped"), "{out}");
+    assert!(out.contains("pc:         23: ecalli 0  // get_third_number\n"), "{out}");
+    let json = run_json(&[&hello(), "--call", "add_numbers", "1", "10"], 0);
+    assert_eq!(json["interrupt"], "ecalli");
+    assert_eq!(
+        json["ecalli"],
+        serde_json::json!({"number": 0, "import": "get_third_number", "reason": "no_host_function"})
+    );
+    assert_eq!(json["pc"], 23);
+
+    // With it, every host call returns the value in a0.
+    let (out, err) =
+        kestrel_exit(&["run", &hello(), "--call", "add_numbers", "1", "10", "--host-stub", "100", "--trace"], 0);
+    assert!(out.contains("a0:         111 (0x6f)\n"), "{out}");
+    assert!(out.contains("host calls: 1\n"), "{out}");
+    assert!(err.contains("host call 0 'get_third_number': a0 = 0x64"), "{err}");
+
+    // --max-host-calls bounds the answered calls.
+    let json =
+        run_json(&[&hello(), "--call", "add_numbers", "1", "10", "--host-stub", "100", "--max-host-calls", "0"], 0);
+    assert_eq!(json["ecalli"]["reason"], "host_call_limit");
+    assert_eq!(json["host_calls"], 0);
+    let json =
+        run_json(&[&hello(), "--call", "add_numbers", "1", "10", "--host-stub", "-1", "--max-host-calls", "1"], 0);
+    assert_eq!(json["interrupt"], "finished");
+    assert_eq!(json["result"]["a0"], 10); // 1 + 10 - 1
+}
+
+#[test]
+fn run_the_polkavm_hello_world_example() {
+    let blob = Path::new(TESTDATA).join("blobs/example-hello-world.polkavm");
+    if !blob.is_file() {
+        println!("skipped: {} not found", blob.display());
+        return;
+    }
+    let blob = path_str(&blob);
+    let out = kestrel_ok(&["run", blob, "--host-stub", "100", "--call", "add_numbers", "1", "10"]);
+    assert!(out.contains("interrupt:  finished\n"), "{out}");
+    assert!(out.contains("a0:         111 (0x6f)\n"), "{out}");
+    // Latest32 registers are 32 bits wide: -1 is 0xffffffff.
+    let json = run_json(&[blob, "--host-stub", "-1", "--call", "add_numbers", "1", "10"], 0);
+    assert_eq!(json["isa"], "latest32");
+    assert_eq!(json["result"]["a0"], 10);
+    let json = run_json(&[blob, "--host-stub", "0", "--call", "add_numbers", "--", "-1", "0"], 0);
+    assert_eq!(json["result"]["a0"], 0xffff_ffffu64);
+    // The same with dynamic paging: the stack pages are mapped on first touch.
+    let out = kestrel_ok(&["run", blob, "--dynamic-paging", "--host-stub", "100", "--call", "add_numbers", "1", "10"]);
+    assert!(out.contains("a0:         111 (0x6f)\n"), "{out}");
+}
+
+#[test]
+fn traps_exit_with_code_3_and_show_the_instruction() {
+    let source = scratch("trap.asm");
+    std::fs::write(&source, "%isa = latest64\npub @main:\n    a0 = 7\n    trap\n").unwrap();
+    let blob = scratch("trap.polkavm");
+    kestrel_ok(&["asm", path_str(&source), "-o", path_str(&blob)]);
+    let (out, _) = kestrel_exit(&["run", path_str(&blob), "--call", "main", "--gas", "10"], 3);
+    assert!(out.starts_with("interrupt:  trap\npc:         3: trap\na0:         7 (0x7)\n"), "{out}");
+    assert!(out.contains("gas:        2 used, 8 left of 10 (sync metering)\n"), "{out}");
+    // A pc inside an instruction traps at once.
+    let json = run_json(&[&hello(), "--pc", "3"], 3);
+    assert_eq!(json["interrupt"], "trap");
+    assert_eq!(json["pc"], 3);
+    assert_eq!(json["instruction"], "invalid");
+    assert_eq!(json["export"], Value::Null);
+}
+
+#[test]
+fn run_options_reach_the_module() {
+    let hello = hello();
+    for args in [["--page-size", "0x4000"], ["--aux-size", "0x1000"], ["--dynamic-paging", "--trace"]] {
+        let mut all = vec!["run", hello.as_str(), "--call", "main", "1", "2"];
+        all.extend_from_slice(&args);
+        let (out, _) = kestrel_exit(&all, 0);
+        assert!(out.contains("a0:         3 (0x3)\n"), "{args:?}: {out}");
+    }
+    kestrel_fails(&["run", &hello, "--call", "main", "--page-size", "0x800"], "invalid page size");
+}
+
+#[test]
+fn run_raw_jam_code() {
+    let vector = Path::new(TESTDATA).join("jam-pvm/programs/inst_add_64.json");
+    if !vector.is_file() {
+        println!("skipped: {} not found", vector.display());
+        return;
+    }
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&vector).unwrap()).unwrap();
+    let program: Vec<u8> =
+        json["program"].as_array().unwrap().iter().map(|byte| byte.as_u64().unwrap() as u8).collect();
+    let path = scratch("run_inst_add_64.jam");
+    std::fs::write(&path, &program).unwrap();
+    let path = path_str(&path);
+    // a2 = a0 + a1, then the implicit trap at the end of the code.
+    let (out, err) =
+        kestrel_exit(&["run", path, "--raw-jam", "--isa", "revive_v1", "--pc", "0", "--trace", "--gas", "100"], 3);
+    assert!(out.contains("pc:         3: trap (implicit, at the end of the code)\n"), "{out}");
+    assert!(out.contains("gas:        2 used, 98 left of 100 (sync metering)\n"), "{out}");
+    assert_eq!(err, "      0: a2 = a0 + a1\n      3: trap (implicit, at the end of the code)\n");
+    // Raw code has no exports.
+    kestrel_fails(&["run", path, "--raw-jam", "--isa", "revive_v1", "--call", "main"], "the program has no exports");
+}
+
+#[test]
+fn run_errors_are_one_line_with_exit_code_1() {
+    let hello = hello();
+    kestrel_fails(&["run", &hello, "--call", "nope"], "export not found: 'nope' (exports: add_numbers, main)");
+    kestrel_fails(&["run", &hello, "--call", "main", "x"], "bad argument: \"x\" is not an integer");
+    kestrel_fails(&["run", &hello, "--call", "main", "1.5"], "bad argument: \"1.5\"");
+    kestrel_fails(&["run", &hello, "--call", "main", "18446744073709551616"], "bad argument");
+    kestrel_fails(
+        &["run", &hello, "--call", "main", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"],
+        "too many arguments: 10",
+    );
+    let missing = scratch("does-not-exist.polkavm");
+    kestrel_fails(&["run", path_str(&missing), "--call", "main"], "cannot read");
+    let garbage = scratch("garbage.polkavm");
+    std::fs::write(&garbage, b"not a program").unwrap();
+    kestrel_fails(&["run", path_str(&garbage), "--call", "main"], "failed to parse program blob");
+}
+
+#[test]
+fn run_usage_errors_exit_with_code_2() {
+    let hello = hello();
+    for args in [
+        vec!["run", hello.as_str()],
+        vec!["run", hello.as_str(), "--call", "main", "--pc", "0"],
+        vec!["run", hello.as_str(), "--call", "main", "--gas-metering", "sync"],
+        vec!["run", hello.as_str(), "--call", "main", "--gas", "10", "--gas-metering", "sometimes"],
+        vec!["run", hello.as_str(), "--call", "main", "--max-host-calls", "3"],
+        vec!["run", hello.as_str(), "--call", "main", "--gas", "many"],
+        vec!["conformance"],
+        vec!["conformance", ".", "--isa", "latest99"],
+    ] {
+        let output = kestrel(&args);
+        assert_eq!(output.status.code(), Some(2), "kestrel {args:?}: {}", stderr(&output));
+        assert!(!stderr(&output).contains("panicked"));
+    }
+}
+
+// ----- kestrel conformance -----------------------------------------------------------------------
+
+fn jam_vectors() -> Option<PathBuf> {
+    let dir = Path::new(TESTDATA).join("jam-pvm");
+    if dir.join("programs").is_dir() {
+        Some(dir)
+    } else {
+        println!("skipped: {} not found", dir.display());
+        None
+    }
+}
+
+#[test]
+fn conformance_passes_what_polkavm_0_37_passes() {
+    let Some(dir) = jam_vectors() else { return };
+    let (out, _) = kestrel_exit(&["conformance", path_str(&dir)], 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.last(), Some(&"306 passed, 1 failed"), "{out}");
+    assert_eq!(
+        lines[lines.len() - 2],
+        "1 of the failures is a known polkavm 0.37 divergence (matches polkavm 0.37, differs from the vector): \
+         inst_fallthrough"
+    );
+    // The only failure line names inst_fallthrough and its fields.
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(lines[0].starts_with("KNOWN inst_fallthrough: pc 0, expected 1; gas 9999, expected 9998 ("), "{out}");
+    assert!(lines[0].contains("matches polkavm 0.37, differs from the vector"), "{out}");
+
+    // --verbose lists every vector.
+    let (out, _) = kestrel_exit(&["conformance", path_str(&dir), "--verbose"], 0);
+    assert_eq!(out.lines().filter(|line| line.starts_with("ok    ")).count(), 306);
+    assert!(out.contains("ok    riscv_rv64uzbb_rev8\n"), "{out}");
+
+    // --json
+    let (out, _) = kestrel_exit(&["conformance", path_str(&dir), "--json"], 0);
+    let json: Value = serde_json::from_str(&out).expect("conformance --json prints JSON");
+    assert_eq!(json["isa"], "revive_v1");
+    assert_eq!(json["passed"], 306);
+    assert_eq!(json["failed"], 1);
+    assert_eq!(json["known_divergences"], 1);
+    let vectors = json["vectors"].as_array().unwrap();
+    assert_eq!(vectors.len(), 307);
+    let fallthrough = vectors.iter().find(|vector| vector["name"] == "inst_fallthrough").unwrap();
+    assert_eq!(fallthrough["passed"], false);
+    assert_eq!(fallthrough["known_divergence"], true);
+    assert_eq!(fallthrough["differences"], serde_json::json!(["pc 0, expected 1", "gas 9999, expected 9998"]));
+}
+
+#[test]
+fn conformance_with_other_instruction_sets_matches_polkavm_0_37_counts() {
+    let Some(dir) = jam_vectors() else { return };
+    // HOW-TO-RUN.md: polkavm 0.37 passes 100 as JamV1, 81 as Latest32 and none as Latest64.
+    for (isa, summary) in [
+        ("jam_v1", "100 passed, 207 failed"),
+        ("latest32", "81 passed, 226 failed"),
+        ("latest64", "0 passed, 307 failed"),
+    ] {
+        let (out, _) = kestrel_exit(&["conformance", path_str(&dir), "--isa", isa], 1);
+        assert_eq!(out.lines().last(), Some(summary), "{isa}");
+    }
+    let (out, _) = kestrel_exit(&["conformance", path_str(&dir), "--isa", "jam_v1"], 1);
+    // JamV1 rejects code that can fall through past the end.
+    assert!(
+        out.contains("FAIL  inst_add_64: cannot load the program as jam_v1: module validation failed: validation failed at offset 3\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn conformance_reports_the_field_that_differs() {
+    let Some(dir) = jam_vectors() else { return };
+    let scratch_dir = scratch("vectors");
+    let _ = std::fs::remove_dir_all(&scratch_dir);
+    std::fs::create_dir_all(&scratch_dir).unwrap();
+    let read = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(format!("programs/{name}.json"))).unwrap()).unwrap()
+    };
+    let write = |name: &str, json: &Value| {
+        std::fs::write(scratch_dir.join(format!("{name}.json")), serde_json::to_string(json).unwrap()).unwrap();
+    };
+    write("good", &read("inst_add_64"));
+    let mut vector = read("inst_add_64");
+    vector["expected-gas"] = Value::from(1);
+    vector["expected-regs"][9] = Value::from(4);
+    write("wrong_gas_and_a2", &vector);
+    let mut vector = read("inst_store_u8");
+    let address = vector["expected-memory"][0]["address"].as_u64().unwrap();
+    vector["expected-memory"][0]["contents"][0] = Value::from(0x55);
+    write("wrong_memory", &vector);
+    let mut vector = read("inst_add_64");
+    vector["expected-status"] = Value::from("halt");
+    write("wrong_status", &vector);
+    std::fs::write(scratch_dir.join("broken.json"), "{").unwrap();
+
+    let (out, _) = kestrel_exit(&["conformance", path_str(&scratch_dir)], 1);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("FAIL  broken: bad JSON: "), "{out}");
+    assert_eq!(lines[1], "FAIL  wrong_gas_and_a2: gas 9998, expected 1; register a2 = 0x3, expected 0x4");
+    assert!(lines[2].starts_with(&format!("FAIL  wrong_memory: memory at {address:#x} = ")), "{out}");
+    assert!(lines[2].contains("expected 0x55 (1 differing byte in "), "{out}");
+    assert_eq!(lines[3], "FAIL  wrong_status: status panic, expected halt");
+    assert_eq!(lines.last(), Some(&"1 passed, 4 failed"));
+
+    // A single vector file works too.
+    let (out, _) = kestrel_exit(&["conformance", path_str(&scratch_dir.join("good.json"))], 0);
+    assert!(out.ends_with("1 passed, 0 failed\n"), "{out}");
+    // A missing directory is an error.
+    kestrel_fails(&["conformance", path_str(&scratch("no-such-dir"))], "cannot read");
+}
