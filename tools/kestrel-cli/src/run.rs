@@ -323,6 +323,12 @@ pub fn run(path: &Path, raw_jam: Option<InstructionSetKind>, options: &Options) 
     // an instruction that could not be paid for was stepped but not executed.
     if outcome == Outcome::NotEnoughGas && last_pc.is_some() && last_pc == instance.program_counter().map(|pc| pc.0) {
         steps -= 1;
+        if options.trace {
+            #[allow(clippy::print_stderr, reason = "--trace writes the trace to stderr")]
+            {
+                eprintln!("        (not executed: not enough gas for the block)");
+            }
+        }
     }
 
     // A finished call has no pc of its own: report the last instruction executed (the `ret`).

@@ -592,6 +592,10 @@ fn running_out_of_gas_exits_with_code_4() {
         "interrupt:  not enough gas\npc:         11: a0 = a0 + 0x1\na0:         5 (0x5)\na1:         10 (0xa)\n\
          gas:        20 used, 0 left of 20 (sync metering)\nsteps:      20\n"
     );
+    let (_, err) = kestrel_exit(&["run", &hello(), "--call", "main", "1", "10", "--gas", "20", "--trace"], 4);
+    let trace: Vec<&str> = err.lines().collect();
+    assert_eq!(trace.len(), 22, "{err}");
+    assert_eq!(trace[20..], ["     11: a0 = a0 + 0x1", "        (not executed: not enough gas for the block)"]);
     let json = run_json(&[&hello(), "--call", "main", "1", "10", "--gas", "20"], 4);
     assert_eq!(json["interrupt"], "not_enough_gas");
     assert_eq!(json["pc"], 11);
