@@ -1,9 +1,12 @@
 //! Byte-level assembler tests: complete blobs (`instructions.md` §9.6, `blob-format.md` §14) and
 //! the encoding examples of `instructions.md` §2.4, assembled through the blob builder.
 
+mod support;
+
 use kestrel_program::InstructionSetKind::{self, JamV1, Latest32, Latest64, ReviveV1};
 use kestrel_program::asm::{AssembleError, assemble};
 use kestrel_program::{ArcBytes, ProgramBlob};
+use support::spec::{EXAMPLE_14_JAM_V1, EXAMPLE_14_LATEST64_TAIL};
 
 const SPEC_PROGRAM: &str = include_str!("asm_data/spec_program.s");
 
@@ -90,13 +93,7 @@ pub @main:
 
 #[test]
 fn blob_format_example_jam_v1() {
-    let expected: [u8; 66] = [
-        0x50, 0x56, 0x4d, 0x00, 0x03, 0x42, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x04, 0x10, //
-        0x04, 0x90, 0x00, 0x02, 0x02, 0x68, 0x69, 0x03, 0x02, 0x01, 0x02, 0x04, 0x0a, 0x01, 0x00, 0x00, //
-        0x00, 0x00, 0x68, 0x65, 0x6c, 0x6c, 0x6f, 0x05, 0x07, 0x01, 0x00, 0x04, 0x6d, 0x61, 0x69, 0x6e, //
-        0x06, 0x0f, 0x01, 0x01, 0x09, 0x08, 0x33, 0x07, 0x00, 0x00, 0x01, 0x0a, 0x32, 0x00, 0x00, 0x61, //
-        0x01, 0x00,
-    ];
+    let expected = EXAMPLE_14_JAM_V1;
     assert_eq!(assemble(None, SECTION_14).unwrap(), expected);
     // ReviveV1 and Latest32 differ only in the version byte.
     for (isa, version) in [(ReviveV1, 0), (Latest32, 1)] {
@@ -112,10 +109,7 @@ fn blob_format_example_latest64() {
     assert_eq!(bytes.len(), 64);
     assert_eq!(&bytes[..5], [0x50, 0x56, 0x4d, 0x00, 0x02]);
     assert_eq!(bytes[5], 0x40);
-    assert_eq!(
-        &bytes[0x30..],
-        [0x06, 0x0d, 0x01, 0x01, 0x09, 0x07, 0x07, 0x00, 0x00, 0x01, 0xdd, 0x00, 0x03, 0x00, 0x00, 0x00]
-    );
+    assert_eq!(&bytes[0x30..], EXAMPLE_14_LATEST64_TAIL);
 }
 
 // --- §2.4 encoding examples ---------------------------------------------------------------------

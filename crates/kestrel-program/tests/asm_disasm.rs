@@ -1,77 +1,31 @@
 //! Disassemble → assemble: the disassembler's output, read back by the assembler.
-#![allow(clippy::print_stderr, reason = "tests report skipped test data on stderr")]
+
+mod support;
 
 use kestrel_program::asm::assemble;
 use kestrel_program::disasm::{InstructionFormat, blob_to_assembly, disassemble};
 use kestrel_program::{ArcBytes, ProgramBlob};
-
-const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/blobs");
-
-fn read_blob(name: &str) -> Option<Vec<u8>> {
-    let path = format!("{TESTDATA}/{name}");
-    match std::fs::read(&path) {
-        Ok(bytes) => Some(bytes),
-        Err(_) => {
-            eprintln!("skipped: {path} not found");
-            None
-        }
-    }
-}
+use support::normalise::normalise_blob;
+use support::spec::SUM_LISTING;
+use support::testdata;
 
 #[test]
 fn spec_program_listing() {
     let bytes = assemble(None, include_str!("asm_data/spec_program.s")).unwrap();
     let blob = ProgramBlob::parse(ArcBytes::from(bytes)).unwrap();
     let listing = disassemble(blob.code_view().instructions(), &InstructionFormat::default());
-    let expected = "      0: a1 = 0
-      2: fallthrough
-      3: jump 14 if a0 == 0
-      6: a1 = a1 + a0
-      9: a0 = a0 - 1
-     12: jump 3
-     14: a0 = a1
-     16: ret
-     18: a2 = 0x2
-     21: jump [a2]
-     23: a0 = u8 [0x10000]
-     29: ecalli 1
-     31: ret
-";
-    assert_eq!(listing, expected);
+    assert_eq!(listing, SUM_LISTING);
 }
 
 /// Disassembles a real blob into re-assemblable text and assembles it again.
 fn reassemble(name: &str) -> Option<(ProgramBlob, ProgramBlob)> {
-    let original = read_blob(name)?;
-    let blob = ProgramBlob::parse(ArcBytes::from(original)).unwrap();
+    let blob = testdata::blob(name)?;
     let text = blob_to_assembly(&blob).unwrap();
     let rebuilt = assemble(None, &text).unwrap_or_else(|error| {
         let line = error.line().and_then(|line| text.lines().nth(line - 1)).unwrap_or("");
         panic!("{name}: {error} [{line}]")
     });
     Some((blob, ProgramBlob::parse(ArcBytes::from(rebuilt)).unwrap()))
-}
-
-/// The program with code offsets replaced by instruction indices, so that two layouts of the same
-/// instructions compare equal: instructions, jump table, exports, imports, memory configuration.
-fn normalized(blob: &ProgramBlob) -> impl PartialEq + core::fmt::Debug {
-    let items: Vec<_> = blob.code_view().instructions().filter(|item| item.offset < blob.code_len()).collect();
-    let index_of = |offset: u32| items.binary_search_by_key(&offset, |item| item.offset).ok();
-    let instructions: Vec<_> = items
-        .iter()
-        .map(|item| {
-            let mut instruction = item.instruction;
-            let target = instruction.args.target().map(index_of);
-            instruction.args.set_target(0);
-            (instruction, target)
-        })
-        .collect();
-    let jump_table: Vec<_> = blob.jump_table().iter().map(index_of).collect();
-    let exports: Vec<_> = blob.exports().map(|export| (export.name.to_vec(), index_of(export.pc))).collect();
-    let imports: Vec<_> = blob.imports().iter().map(|name| name.map(<[u8]>::to_vec)).collect();
-    let memory =
-        (blob.ro_data_size(), blob.rw_data_size(), blob.stack_size(), blob.ro_data().to_vec(), blob.rw_data().to_vec());
-    (blob.isa(), memory, imports, exports, jump_table, instructions)
 }
 
 fn round_trip_bytes(name: &str) {
@@ -96,7 +50,7 @@ fn quake_round_trip() {
     let Some((original, rebuilt)) = reassemble("quake.polkavm") else { return };
     let count = original.code_view().instructions().count();
     assert!(count > 50_000, "{count}");
-    assert!(normalized(&original) == normalized(&rebuilt), "quake.polkavm: the rebuilt program differs");
+    assert!(normalise_blob(&original) == normalise_blob(&rebuilt), "quake.polkavm: the rebuilt program differs");
 }
 
 /// Every instruction without a target, with extreme operands, in every instruction set that has

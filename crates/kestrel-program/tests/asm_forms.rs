@@ -1,9 +1,9 @@
 //! Instruction forms of `instructions.md` §9.4 and the examples of §9.6 ("instruction" column),
 //! checked at the parse level (mnemonic and operands; targets are basic-block indices).
 
-mod asm_support;
+mod support;
 
-use asm_support::{assert_unparsable, line, ok};
+use support::asm::{assert_unparsable, line, ok};
 
 // --- §9.6 table, one test per row -------------------------------------------------------------
 

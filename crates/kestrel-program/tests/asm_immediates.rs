@@ -1,10 +1,10 @@
 //! The full and the simple immediate parser (`instructions.md` §9.3), through `X = I` (full) and
 //! memory displacements (simple), and through the public parser functions.
 
-mod asm_support;
+mod support;
 
-use asm_support::{assert_unparsable, ok};
 use kestrel_program::asm::{Immediate, parse_full_immediate, parse_simple_immediate};
+use support::asm::{assert_unparsable, ok};
 
 #[test]
 fn hex_all_ones_is_minus_one() {

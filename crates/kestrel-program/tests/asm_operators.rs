@@ -2,9 +2,9 @@
 //! cells `X = Y OP Z`, `i32 X = Y OP Z`, `X = Y OP I`, `i32 X = Y OP I`, `X = I OP Y`,
 //! `i32 X = I OP Y` with X = a0, Y = a1, Z = a2, I = 7; `None` is an error cell.
 
-mod asm_support;
+mod support;
 
-use asm_support::{assert_unparsable, ok};
+use support::asm::{assert_unparsable, ok};
 
 fn check_row(op: &str, cells: [Option<&str>; 6]) {
     let texts = [

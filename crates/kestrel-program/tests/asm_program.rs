@@ -2,11 +2,11 @@
 //! `%no_fallthrough`, exports, the jump table, directives and error messages (`instructions.md`
 //! §9.1, §9.2, §9.6), plus the Kestrel directives.
 
-mod asm_support;
+mod support;
 
-use asm_support::{error, listing, parse};
 use kestrel_program::InstructionSetKind::{self, JamV1, Latest32, Latest64, ReviveV1};
 use kestrel_program::asm::{self, AssembleError, Export, ExportTarget};
+use support::asm::{error, listing, parse};
 
 const SPEC_PROGRAM: &str = include_str!("asm_data/spec_program.s");
 

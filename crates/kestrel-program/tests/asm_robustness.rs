@@ -1,8 +1,11 @@
 //! Hostile input never panics: random token soup and odd edge cases are either assembled or
 //! rejected with an error.
 
+mod support;
+
 use kestrel_program::InstructionSetKind;
 use kestrel_program::asm::{assemble, parse};
+use support::rng::Rng;
 
 const TOKENS: &[&str] = &[
     "a0",
@@ -78,25 +81,9 @@ const TOKENS: &[&str] = &[
     "",
 ];
 
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 #[test]
 fn random_token_lines_never_panic() {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng::xorshift(0x9e37_79b9_7f4a_7c15);
     let mut accepted = 0;
     for _ in 0..3000 {
         let mut text = String::from("@l:\n");

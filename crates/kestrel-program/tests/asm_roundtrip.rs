@@ -1,12 +1,12 @@
 //! Assemble → decode: the instructions the decoder finds in an assembled blob are the ones the
 //! parse step produced (targets mapped from basic-block indices to code offsets).
 
-mod asm_support;
+mod support;
 
-use asm_support::show;
 use kestrel_program::InstructionSetKind::{self, JamV1, Latest32, Latest64, ReviveV1};
 use kestrel_program::asm::{assemble, parse};
 use kestrel_program::{ArcBytes, ProgramBlob};
+use support::asm::show;
 
 fn decode(isa: InstructionSetKind, text: &str) -> Vec<String> {
     let bytes = assemble(Some(isa), text).unwrap_or_else(|error| panic!("{isa} {text:?}: {error}"));

@@ -1,36 +1,17 @@
 //! Disassemble → assemble → decode: the re-assemblable text gives back the same instructions.
 
-#![allow(clippy::print_stderr, reason = "tests say when shared test data is missing")]
+#![allow(clippy::print_stderr, reason = "a test says which real blob it skips")]
 
-use std::collections::HashMap;
-use std::path::PathBuf;
+mod support;
 
 use kestrel_program::asm::assemble;
-use kestrel_program::disasm::{AssemblySource, blob_to_assembly, to_assembly};
+use kestrel_program::disasm::{blob_to_assembly, to_assembly};
 use kestrel_program::{
     ArcBytes, Args, Format, Instruction, InstructionSetKind, Opcode, ParsedInstruction, ProgramBlob, Reg,
 };
-
-/// Instructions in code order (without the legacy implicit end trap), targets replaced by the
-/// index of the item they point at, plus the offset → index map.
-fn normalise(items: &[ParsedInstruction], code_len: u32) -> (Vec<Instruction>, HashMap<u32, u32>) {
-    let items: Vec<_> = items.iter().filter(|item| item.offset < code_len).collect();
-    let mut index = HashMap::new();
-    for (n, item) in (0u32..).zip(&items) {
-        index.entry(item.offset).or_insert(n);
-    }
-    let instructions = items
-        .iter()
-        .map(|item| {
-            let mut instruction = item.instruction;
-            if let Some(target) = instruction.args.target() {
-                instruction.args.set_target(index.get(&target).copied().unwrap_or(u32::MAX));
-            }
-            instruction
-        })
-        .collect();
-    (instructions, index)
-}
+use support::code::assembly_source;
+use support::normalise::{normalise, normalise_blob};
+use support::testdata;
 
 /// Drops the `unlikely … fallthrough` padding the Latest64 writer inserts before 1024-byte
 /// boundaries (only used on programs without either instruction).
@@ -90,20 +71,7 @@ fn every_form_on_every_instruction_set() {
             .map(|(offset, &instruction)| ParsedInstruction { offset, length: 1, instruction })
             .collect();
         let code_len = u32::try_from(items.len()).unwrap();
-        let source = AssemblySource {
-            isa,
-            ro_data_size: 0,
-            rw_data_size: 0,
-            stack_size: 0,
-            ro_data: &[],
-            rw_data: &[],
-            imports: Vec::new(),
-            exports: Vec::new(),
-            jump_table: Vec::new(),
-            code_len,
-            instructions: &items,
-        };
-        let text = to_assembly(&source).unwrap();
+        let text = to_assembly(&assembly_source(isa, code_len, &items)).unwrap();
         let bytes = assemble(None, &text).unwrap_or_else(|error| panic!("{isa}: {error}"));
         let blob = ProgramBlob::parse(ArcBytes::from(bytes)).unwrap();
         let decoded: Vec<_> = blob.code_view().instructions().collect();
@@ -121,23 +89,11 @@ fn every_form_on_every_instruction_set() {
     }
 }
 
-fn testdata(name: &str) -> Option<Vec<u8>> {
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "../../../shared/testdata/blobs", name].iter().collect();
-    match std::fs::read(&path) {
-        Ok(bytes) => Some(bytes),
-        Err(_) => {
-            eprintln!("skipped: {} not found", path.display());
-            None
-        }
-    }
-}
-
 /// Real blobs: same instructions, jump table, exports, imports and data after the round trip.
 #[test]
 fn real_blobs() {
     for name in ["example-hello-world.polkavm", "quake.polkavm", "doom.polkavm"] {
-        let Some(bytes) = testdata(name) else { continue };
-        let blob = ProgramBlob::parse(ArcBytes::from(bytes)).unwrap();
+        let Some(blob) = testdata::blob(name) else { continue };
         let text = blob_to_assembly(&blob).unwrap();
         let rebuilt = match assemble(None, &text) {
             Ok(rebuilt) => ProgramBlob::parse(ArcBytes::from(rebuilt)).unwrap(),
@@ -149,24 +105,14 @@ fn real_blobs() {
             }
             Err(error) => panic!("{name}: {error}"),
         };
-        let (old, old_index) = normalise(&blob.code_view().instructions().collect::<Vec<_>>(), blob.code_len());
-        let (new, new_index) = normalise(&rebuilt.code_view().instructions().collect::<Vec<_>>(), rebuilt.code_len());
-        assert!(old == new, "{name}: instructions differ");
-        let jump_table = |blob: &ProgramBlob, index: &HashMap<u32, u32>| -> Vec<_> {
-            blob.jump_table().iter().map(|target| index.get(&target).copied()).collect()
-        };
-        assert_eq!(jump_table(&blob, &old_index), jump_table(&rebuilt, &new_index), "{name}");
-        let exports = |blob: &ProgramBlob, index: &HashMap<u32, u32>| -> Vec<_> {
-            blob.exports().map(|export| (index.get(&export.pc).copied(), export.name.to_vec())).collect()
-        };
-        assert_eq!(exports(&blob, &old_index), exports(&rebuilt, &new_index), "{name}");
-        assert!(blob.imports().iter().eq(rebuilt.imports().iter()), "{name}");
-        assert_eq!(blob.ro_data(), rebuilt.ro_data());
-        assert_eq!(blob.rw_data(), rebuilt.rw_data());
-        assert_eq!(
-            (blob.ro_data_size(), blob.rw_data_size(), blob.stack_size()),
-            (rebuilt.ro_data_size(), rebuilt.rw_data_size(), rebuilt.stack_size())
-        );
+        let (old, new) = (normalise_blob(&blob), normalise_blob(&rebuilt));
+        assert!(old.instructions == new.instructions, "{name}: instructions differ");
+        assert_eq!(old.jump_table, new.jump_table, "{name}");
+        assert_eq!(old.exports, new.exports, "{name}");
+        assert!(old.imports == new.imports, "{name}");
+        assert_eq!(old.ro_data, new.ro_data);
+        assert_eq!(old.rw_data, new.rw_data);
+        assert_eq!(old.sizes, new.sizes);
         if name.starts_with("example") {
             assert_eq!(
                 blob.as_bytes(),

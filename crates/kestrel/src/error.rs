@@ -350,19 +350,6 @@ impl From<MemoryAccessError> for String {
     }
 }
 
-impl From<kestrel_interpreter::MemoryAccessError> for MemoryAccessError {
-    #[cold]
-    fn from(error: kestrel_interpreter::MemoryAccessError) -> MemoryAccessError {
-        match error {
-            kestrel_interpreter::MemoryAccessError::OutOfRangeAccess { address, length } => {
-                MemoryAccessError::OutOfRangeAccess { address, length }
-            }
-            kestrel_interpreter::MemoryAccessError::MemoryLimitReached => MemoryAccessError::MemoryLimitReached,
-            kestrel_interpreter::MemoryAccessError::Error(message) => MemoryAccessError::Error(Error::other(message)),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,4 @@
-//! Helpers shared by the assembler tests.
-#![allow(dead_code, reason = "each test file uses a different subset")]
+//! Assembler helpers: rendering instructions and assembling single lines.
 
 use kestrel_program::asm::{self, Program};
 use kestrel_program::{Args, Instruction, InstructionSetKind};
