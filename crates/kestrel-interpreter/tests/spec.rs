@@ -17,6 +17,7 @@
 //! asm:                            # Kestrel assembly (docs/assembly.md, instructions.md §9);
 //!   @label:                       # the ISA comes from the `isa` line, not from `%isa`;
 //!   a0 = a1 + a2                  # `%`-directives set sizes/data unless the header does
+//!                                 # (no implicit stack: `%stack_size`/`stack_size` if needed)
 //! code:                           # older form: canonical mnemonics, operands in the order of
 //!   label:                        # instructions.md §5.1, targets are labels, immediates decimal
 //!   add_64 a0, a1, a2             # or 0x hex (stack size 0x1000 unless `stack_size` is given)
