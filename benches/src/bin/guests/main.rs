@@ -180,21 +180,9 @@ struct BenchResult {
     native: Option<(Duration, u64)>,
 }
 
-fn run_pair(pair: Pair, bytes: &[u8], n: u64, reps: usize) -> Result<Option<PairResult>, String> {
-    let kestrel = match Kestrel::new(pair) {
-        Ok(vm) => vm,
-        Err(error) => {
-            eprintln!("skipped: {pair} pair (Kestrel: {error})");
-            return Ok(None);
-        }
-    };
-    let polkavm = match Polkavm::new(pair) {
-        Ok(vm) => vm,
-        Err(error) => {
-            eprintln!("skipped: {pair} pair (polkavm: {error})");
-            return Ok(None);
-        }
-    };
+fn run_pair(pair: Pair, bytes: &[u8], n: u64, reps: usize) -> Result<PairResult, String> {
+    let kestrel = Kestrel::new(pair)?;
+    let polkavm = Polkavm::new(pair)?;
     let mut ours = Side::default();
     let mut theirs = Side::default();
     for rep in 0..reps {
@@ -212,7 +200,7 @@ fn run_pair(pair: Pair, bytes: &[u8], n: u64, reps: usize) -> Result<Option<Pair
     if ours.result != theirs.result {
         return Err(format!("results differ: Kestrel {} vs polkavm {}", ours.result, theirs.result));
     }
-    Ok(Some(PairResult { pair, kestrel: ours, polkavm: theirs }))
+    Ok(PairResult { pair, kestrel: ours, polkavm: theirs })
 }
 
 fn ratio(ours: Duration, theirs: Duration) -> f64 {
@@ -287,7 +275,21 @@ fn json(results: &[BenchResult], reps: usize) -> serde_json::Value {
     serde_json::json!({ "reps": reps, "calls_per_call_measurement": CALLS, "benchmarks": benchmarks })
 }
 
+/// The pairs both VMs support here (a missing backend is reported once and skipped).
+fn available_pairs() -> Vec<Pair> {
+    let mut pairs = Vec::new();
+    for pair in [Pair::Interpreter, Pair::Jit] {
+        match (Kestrel::new(pair), Polkavm::new(pair)) {
+            (Ok(_), Ok(_)) => pairs.push(pair),
+            (Err(error), _) => eprintln!("skipped: {pair} pair (Kestrel: {error})"),
+            (_, Err(error)) => eprintln!("skipped: {pair} pair (polkavm: {error})"),
+        }
+    }
+    pairs
+}
+
 fn run(options: &Options) -> Result<(), String> {
+    let available = available_pairs();
     let mut results = Vec::new();
     for &(name, n, what) in BENCHMARKS {
         if options.only.as_deref().is_some_and(|only| only != name) {
@@ -298,10 +300,8 @@ fn run(options: &Options) -> Result<(), String> {
         let bytes =
             std::fs::read(&path).map_err(|error| format!("{path}: {error} (run `cargo xtask build-guests`)"))?;
         let mut pairs = Vec::new();
-        for pair in [Pair::Interpreter, Pair::Jit] {
-            if let Some(result) = run_pair(pair, &bytes, n, options.reps).map_err(|error| format!("{name}: {error}"))? {
-                pairs.push(result);
-            }
+        for &pair in &available {
+            pairs.push(run_pair(pair, &bytes, n, options.reps).map_err(|error| format!("{name}: {error}"))?);
         }
         let native = match &options.native_dir {
             Some(dir) => native(dir, name, n, options.reps)?,
