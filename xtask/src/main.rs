@@ -2,8 +2,9 @@
 //!
 //! Subcommands:
 //! - `test`: the full check the README and CI run (format, lints, tests, fuzz targets compile).
-//! - `bench [ARGS]`: the DOOM benchmark against polkavm 0.37 (`kestrel-benches doom ARGS`, release).
-//! - `build-guests`: not implemented yet; it says so and exits with code 2.
+//! - `bench [--quick] [--reps R] [--no-doom] [--no-write]`: guest benchmarks and DOOM against
+//!   polkavm 0.37; prints the ratio table and regenerates its section of docs/benchmarks.md.
+//! - `build-guests [--check]`: rebuild guest-programs/output/ from the C sources (or check it).
 
 #![allow(clippy::print_stdout, clippy::print_stderr, reason = "a command-line tool reports progress on the terminal")]
 
@@ -14,13 +15,18 @@ use std::process::{Command, ExitCode, Stdio};
 
 use anyhow::{Context, Result, bail};
 
+mod bench_report;
+mod guests;
+
 const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
   test           cargo fmt --check, clippy -D warnings, the workspace tests, cargo check of fuzz/
-  bench [ARGS]   the DOOM benchmark against polkavm 0.37 (kestrel-benches doom ARGS; see docs/benchmarks.md)
-  build-guests   build the guest programs (not implemented yet)";
+  bench [--quick] [--reps R] [--no-doom] [--no-write]
+                 guest benchmarks and DOOM against polkavm 0.37: ratio table, docs/benchmarks.md section + SVG
+  build-guests [--check]
+                 rebuild guest-programs/output/*.polkavm with clang-19 + polkavm-linker (--check: compare only)";
 
 /// Exit code for subcommands that exist in the plan but are not written yet.
 const NOT_IMPLEMENTED: u8 = 2;
@@ -29,11 +35,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") if args.len() == 1 => test(),
-        Some("bench") => bench(&args[1..]),
-        Some("build-guests") if args.len() == 1 => {
-            eprintln!("cargo xtask {}: not implemented yet (issue #4)", args[0]);
-            return ExitCode::from(NOT_IMPLEMENTED);
-        }
+        Some("bench") => guests::bench(&args[1..]),
+        Some("build-guests") => guests::build_guests(&args[1..]),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -87,13 +90,6 @@ fn nextest_can_list() -> bool {
 
 fn quietly_succeeds(command: &mut Command) -> bool {
     command.stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|status| status.success())
-}
-
-/// `cargo run --release -p kestrel-benches -- doom ARGS`, as docs/benchmarks.md describes.
-fn bench(args: &[String]) -> Result<()> {
-    let mut run = cargo();
-    run.args(["run", "--release", "-p", "kestrel-benches", "--", "doom"]).args(args);
-    step("cargo run --release -p kestrel-benches -- doom", run)
 }
 
 fn test() -> Result<()> {
