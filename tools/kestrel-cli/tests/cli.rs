@@ -548,10 +548,29 @@ fn assembling_hello_reproduces_the_committed_blob() {
 #[test]
 fn run_prints_the_result_of_main() {
     assert_eq!(kestrel_ok(&["run", &hello(), "--call", "main", "1", "2"]), HELLO_MAIN_1_2);
-    // The README shows this very output.
+}
+
+/// The output of the README's main command (the C hello-world guest).
+const GUEST_HELLO_OUTPUT: &str = "interrupt:  finished
+pc:         18: ret
+a0:         111 (0x6f)
+a1:         10 (0xa)
+gas:        not metered (--gas N turns metering on)
+steps:      8
+host calls: 1
+";
+
+#[test]
+fn readme_main_command_runs_the_c_hello_world_guest() {
+    let guest = format!("{EXAMPLES}/../guest-programs/output/hello.polkavm");
+    let out = kestrel_ok(&["run", &guest, "--call", "add_numbers", "1", "10", "--host-stub", "100"]);
+    assert_eq!(out, GUEST_HELLO_OUTPUT);
+    // The README shows this very command and output.
     let readme = std::fs::read_to_string(format!("{EXAMPLES}/../README.md")).expect("read README.md");
-    assert!(readme.contains("cargo run --release -p kestrel-cli -- run examples/hello.polkavm --call main 1 2"));
-    assert!(readme.contains(HELLO_MAIN_1_2), "README.md does not show the output of `run ... --call main 1 2`");
+    assert!(readme.contains(
+        "cargo run --release -p kestrel-cli -- run guest-programs/output/hello.polkavm --call add_numbers 1 10 --host-stub 100"
+    ));
+    assert!(readme.contains(GUEST_HELLO_OUTPUT), "README.md does not show the output of its main command");
 }
 
 #[test]
