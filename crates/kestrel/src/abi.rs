@@ -6,6 +6,7 @@
 
 use kestrel_program::Reg;
 
+use crate::instance::RawInstance;
 use crate::types::RegValue;
 
 mod sealed {
@@ -19,8 +20,16 @@ mod sealed {
 /// Reads consecutive argument registers.
 #[doc(hidden)]
 pub struct RegReader<'a> {
-    read: &'a mut dyn FnMut(Reg) -> RegValue,
+    source: RegSource<'a>,
     next: usize,
+}
+
+/// Where a [`RegReader`] reads from: a concrete source (not a closure) so that reading a register
+/// inlines into a plain load instead of an indirect call.
+enum RegSource<'a> {
+    Instance(&'a RawInstance),
+    #[cfg(test)]
+    Values(&'a [RegValue]),
 }
 
 impl core::fmt::Debug for RegReader<'_> {
@@ -30,17 +39,34 @@ impl core::fmt::Debug for RegReader<'_> {
 }
 
 impl<'a> RegReader<'a> {
-    pub(crate) fn new(read: &'a mut dyn FnMut(Reg) -> RegValue) -> Self {
-        RegReader { read, next: 0 }
+    #[inline]
+    pub(crate) fn new(instance: &'a RawInstance) -> Self {
+        RegReader { source: RegSource::Instance(instance), next: 0 }
     }
 
+    #[inline]
     fn take(&mut self) -> RegValue {
         let Some(&reg) = Reg::ARG_REGS.get(self.next) else {
-            panic!("too many registers required: at most {} argument registers exist", Reg::ARG_REGS.len());
+            too_many_registers();
         };
         self.next += 1;
-        (self.read)(reg)
+        match self.source {
+            RegSource::Instance(instance) => instance.reg(reg),
+            #[cfg(test)]
+            RegSource::Values(values) => values[reg_index(reg)],
+        }
     }
+}
+
+#[cfg(test)]
+fn reg_index(reg: Reg) -> usize {
+    Reg::ARG_REGS.iter().position(|&r| r == reg).unwrap()
+}
+
+#[cold]
+#[inline(never)]
+fn too_many_registers() -> ! {
+    panic!("too many registers required: at most {} argument registers exist", Reg::ARG_REGS.len());
 }
 
 /// Collects values for consecutive argument registers.
@@ -52,14 +78,16 @@ pub struct RegWriter {
 }
 
 impl RegWriter {
+    #[inline]
     fn push(&mut self, value: RegValue) {
         let Some(slot) = self.values.get_mut(self.count) else {
-            panic!("too many registers required: at most {} argument registers exist", Reg::ARG_REGS.len());
+            too_many_registers();
         };
         *slot = value;
         self.count += 1;
     }
 
+    #[inline]
     pub(crate) fn values(&self) -> &[RegValue] {
         &self.values[..self.count]
     }
@@ -74,20 +102,24 @@ pub trait AbiTy: sealed::Sealed + Copy + Send + 'static {
 }
 
 impl AbiTy for u32 {
+    #[inline]
     fn from_regs(regs: &mut RegReader<'_>, _is_64_bit: bool) -> Self {
         regs.take() as u32
     }
 
+    #[inline]
     fn to_regs(self, regs: &mut RegWriter, _is_64_bit: bool) {
         regs.push(u64::from(self));
     }
 }
 
 impl AbiTy for i32 {
+    #[inline]
     fn from_regs(regs: &mut RegReader<'_>, is_64_bit: bool) -> Self {
         u32::from_regs(regs, is_64_bit) as i32
     }
 
+    #[inline]
     fn to_regs(self, regs: &mut RegWriter, is_64_bit: bool) {
         if is_64_bit {
             // Sign-extended: the guest sees a proper 64-bit negative number.
@@ -99,6 +131,7 @@ impl AbiTy for i32 {
 }
 
 impl AbiTy for u64 {
+    #[inline]
     fn from_regs(regs: &mut RegReader<'_>, is_64_bit: bool) -> Self {
         if is_64_bit {
             regs.take()
@@ -109,6 +142,7 @@ impl AbiTy for u64 {
         }
     }
 
+    #[inline]
     fn to_regs(self, regs: &mut RegWriter, is_64_bit: bool) {
         if is_64_bit {
             regs.push(self);
@@ -120,10 +154,12 @@ impl AbiTy for u64 {
 }
 
 impl AbiTy for i64 {
+    #[inline]
     fn from_regs(regs: &mut RegReader<'_>, is_64_bit: bool) -> Self {
         u64::from_regs(regs, is_64_bit) as i64
     }
 
+    #[inline]
     fn to_regs(self, regs: &mut RegWriter, is_64_bit: bool) {
         (self as u64).to_regs(regs, is_64_bit);
     }
@@ -151,6 +187,7 @@ impl FuncResult for () {
 }
 
 impl<T: AbiTy> FuncResult for T {
+    #[inline]
     fn read_result(regs: &mut RegReader<'_>, is_64_bit: bool) -> Self {
         T::from_regs(regs, is_64_bit)
     }
@@ -164,12 +201,14 @@ pub trait ReturnTy<UserError>: 'static {
 }
 
 impl<UserError> ReturnTy<UserError> for () {
+    #[inline]
     fn into_registers(self, _regs: &mut RegWriter, _is_64_bit: bool) -> Result<(), UserError> {
         Ok(())
     }
 }
 
 impl<UserError, T: AbiTy> ReturnTy<UserError> for T {
+    #[inline]
     fn into_registers(self, regs: &mut RegWriter, is_64_bit: bool) -> Result<(), UserError> {
         self.to_regs(regs, is_64_bit);
         Ok(())
@@ -180,6 +219,7 @@ impl<UserError, E: 'static> ReturnTy<UserError> for Result<(), E>
 where
     UserError: From<E>,
 {
+    #[inline]
     fn into_registers(self, _regs: &mut RegWriter, _is_64_bit: bool) -> Result<(), UserError> {
         Ok(self?)
     }
@@ -189,6 +229,7 @@ impl<UserError, T: AbiTy, E: 'static> ReturnTy<UserError> for Result<T, E>
 where
     UserError: From<E>,
 {
+    #[inline]
     fn into_registers(self, regs: &mut RegWriter, is_64_bit: bool) -> Result<(), UserError> {
         self?.to_regs(regs, is_64_bit);
         Ok(())
@@ -199,6 +240,7 @@ macro_rules! impl_func_args {
     ($($arg:ident)*) => {
         impl<$($arg: AbiTy,)*> FuncArgs for ($($arg,)*) {
             #[allow(non_snake_case, unused_variables, reason = "tuple fields are named after their type parameters")]
+            #[inline]
             fn write_args(self, regs: &mut RegWriter, is_64_bit: bool) {
                 let ($($arg,)*) = self;
                 $($arg.to_regs(regs, is_64_bit);)*
@@ -207,6 +249,7 @@ macro_rules! impl_func_args {
 
         impl<$($arg: AbiTy,)*> ReadArgs for ($($arg,)*) {
             #[allow(unused_variables, clippy::unused_unit, reason = "the empty tuple reads nothing")]
+            #[inline]
             fn read_args(regs: &mut RegReader<'_>, is_64_bit: bool) -> Self {
                 ($($arg::from_regs(regs, is_64_bit),)*)
             }
@@ -245,10 +288,10 @@ mod tests {
     #[test]
     fn reading_results() {
         let regs = [0x5566_7788u64, 0x1122_3344];
-        let mut read = |reg: Reg| regs[Reg::ARG_REGS.iter().position(|&r| r == reg).unwrap()];
-        let value = u64::from_regs(&mut RegReader::new(&mut read), false);
+        let reader = || RegReader { source: RegSource::Values(&regs), next: 0 };
+        let value = u64::from_regs(&mut reader(), false);
         assert_eq!(value, 0x1122_3344_5566_7788);
-        let value = <i32 as FuncResult>::read_result(&mut RegReader::new(&mut read), true);
+        let value = <i32 as FuncResult>::read_result(&mut reader(), true);
         assert_eq!(value, 0x5566_7788);
     }
 

@@ -34,11 +34,21 @@ enum Backend {
     Interpreter(Box<kestrel_interpreter::Instance>),
 }
 
+/// What [`RawInstance::run_fast`] returns.
+pub(crate) enum RunOutcome {
+    Finished,
+    Ecalli(u32),
+    /// Any other interrupt or an error, as `run()` reports it.
+    Other(Result<InterruptKind, Error>),
+}
+
 /// One execution context of a [`Module`]: registers, gas, program counters and guest memory.
 #[derive(Debug)]
 pub struct RawInstance {
     module: Module,
     backend: Backend,
+    // Cached: the typed call paths ask for every argument they marshal.
+    is_64_bit: bool,
     limits: MemoryLimits,
     cache_size_limit: Option<SetCacheSizeLimitArgs>,
 }
@@ -50,30 +60,57 @@ fn round_up(value: u64, align: u64) -> u64 {
 impl RawInstance {
     pub(crate) fn new(module: Module) -> RawInstance {
         let backend = Backend::Interpreter(Box::new(module.interpreter().instantiate()));
-        RawInstance { module, backend, limits: MemoryLimits::default(), cache_size_limit: None }
+        let is_64_bit = module.is_64_bit();
+        RawInstance { module, backend, is_64_bit, limits: MemoryLimits::default(), cache_size_limit: None }
     }
 
     pub fn module(&self) -> &Module {
         &self.module
     }
 
+    #[inline]
     pub fn is_64_bit(&self) -> bool {
-        self.module.is_64_bit()
+        self.is_64_bit
     }
 
     // ----- execution -----------------------------------------------------------------------
 
     /// Runs until the next interrupt (`runtime.md` §7–§10). Errors if no next program counter
     /// is set; returns `NotEnoughGas` at once if gas is negative.
+    #[inline]
     pub fn run(&mut self) -> Result<InterruptKind, Error> {
+        match self.run_fast() {
+            RunOutcome::Finished => Ok(InterruptKind::Finished),
+            RunOutcome::Ecalli(number) => Ok(InterruptKind::Ecalli(number)),
+            RunOutcome::Other(result) => result,
+        }
+    }
+
+    /// `run()` with the two interrupts of every call (finished, host call) kept apart from the
+    /// rest, which are converted out of line: the typed call loop matches on this directly.
+    #[inline]
+    pub(crate) fn run_fast(&mut self) -> RunOutcome {
         let result = match &mut self.backend {
             Backend::Interpreter(instance) => instance.run(),
         };
         match result {
+            Ok(kestrel_interpreter::InterruptKind::Ecalli(number)) => RunOutcome::Ecalli(number),
+            Ok(kestrel_interpreter::InterruptKind::Finished) => RunOutcome::Finished,
+            result => RunOutcome::Other(self.run_result_slow(result)),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn run_result_slow(
+        &self,
+        result: Result<kestrel_interpreter::InterruptKind, kestrel_interpreter::Error>,
+    ) -> Result<InterruptKind, Error> {
+        match result {
             Ok(interrupt) => {
                 let interrupt = InterruptKind::from(interrupt);
                 if interrupt == InterruptKind::Trap {
-                    self.on_trap();
+                    tracing::debug!(pc = ?self.program_counter().map(|pc| pc.0), "guest trapped");
                 }
                 Ok(interrupt)
             }
@@ -84,12 +121,8 @@ impl RawInstance {
         }
     }
 
-    #[cold]
-    fn on_trap(&self) {
-        tracing::debug!(pc = ?self.program_counter().map(|pc| pc.0), "guest trapped");
-    }
-
     /// A register. On 32-bit ISAs the low 32 bits, zero-extended.
+    #[inline]
     pub fn reg(&self, reg: Reg) -> RegValue {
         match &self.backend {
             Backend::Interpreter(instance) => instance.reg(reg),
@@ -97,6 +130,7 @@ impl RawInstance {
     }
 
     /// Sets a register. On 32-bit ISAs only the low 32 bits are kept.
+    #[inline]
     pub fn set_reg(&mut self, reg: Reg, value: RegValue) {
         match &mut self.backend {
             Backend::Interpreter(instance) => instance.set_reg(reg, value),
@@ -156,13 +190,19 @@ impl RawInstance {
     /// If `args` has more than nine elements.
     pub fn prepare_call_untyped(&mut self, pc: ProgramCounter, args: &[RegValue]) {
         assert!(args.len() <= Reg::ARG_REGS.len(), "too many arguments: {} (at most 9)", args.len());
-        self.clear_regs();
-        self.set_reg(Reg::SP, self.module.default_sp());
-        self.set_reg(Reg::RA, RETURN_TO_HOST);
-        for (&reg, &value) in Reg::ARG_REGS.iter().zip(args) {
-            self.set_reg(reg, value);
+        let sp = self.module.default_sp();
+        // Dispatch on the backend once for the whole set-up.
+        match &mut self.backend {
+            Backend::Interpreter(instance) => {
+                instance.clear_regs();
+                instance.set_reg(Reg::SP, sp);
+                instance.set_reg(Reg::RA, RETURN_TO_HOST);
+                for (&reg, &value) in Reg::ARG_REGS.iter().zip(args) {
+                    instance.set_reg(reg, value);
+                }
+                instance.set_next_program_counter(pc.0);
+            }
         }
-        self.set_next_program_counter(pc);
     }
 
     /// Like [`RawInstance::prepare_call_untyped`] with typed arguments (a tuple of up to six
@@ -170,16 +210,17 @@ impl RawInstance {
     ///
     /// # Panics
     /// If the arguments need more than nine registers.
+    #[inline]
     pub fn prepare_call_typed(&mut self, pc: ProgramCounter, args: impl FuncArgs) {
         let mut regs = RegWriter::default();
-        args.write_args(&mut regs, self.is_64_bit());
+        args.write_args(&mut regs, self.is_64_bit);
         self.prepare_call_untyped(pc, regs.values());
     }
 
     /// Reads a typed result from A0 (and A1).
+    #[inline]
     pub fn get_result_typed<R: FuncResult>(&self) -> R {
-        let mut read = |reg| self.reg(reg);
-        R::read_result(&mut RegReader::new(&mut read), self.is_64_bit())
+        R::read_result(&mut RegReader::new(self), self.is_64_bit)
     }
 
     // ----- memory ----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::abi::{AbiTy, ReadArgs, RegReader, RegWriter, ReturnTy};
 use crate::error::{Error, ErrorKind, StrictError};
-use crate::instance::RawInstance;
+use crate::instance::{RawInstance, RunOutcome};
 use crate::module::Module;
 use crate::types::{InterruptKind, MemoryProtection, ProgramCounter, ProgramSymbol, Segfault};
 
@@ -52,13 +52,13 @@ pub trait HostFunction<UserData, UserError, Marker>: Send + Sync + 'static {
 
 /// Runs a typed host function: reads its arguments from A0, A1, ..., calls `body` and writes the
 /// result into A0 (and A1).
+#[inline]
 fn call_typed_host_function<UserError, Args: ReadArgs, R: ReturnTy<UserError>>(
     instance: &mut RawInstance,
     body: impl FnOnce(&mut RawInstance, Args) -> R,
 ) -> Result<(), UserError> {
     let is_64_bit = instance.is_64_bit();
-    let mut read = |reg| instance.reg(reg);
-    let args = Args::read_args(&mut RegReader::new(&mut read), is_64_bit);
+    let args = Args::read_args(&mut RegReader::new(instance), is_64_bit);
     let result = body(instance, args);
     let mut regs = RegWriter::default();
     let outcome = result.into_registers(&mut regs, is_64_bit);
@@ -219,7 +219,7 @@ impl<UserData, UserError> Linker<UserData, UserError> {
         Ok(InstancePre(Arc::new(PreState {
             module: module.clone(),
             imports,
-            exports,
+            exports: ExportTable::new(exports),
             fallback: self.fallback.clone(),
         })))
     }
@@ -228,7 +228,7 @@ impl<UserData, UserError> Linker<UserData, UserError> {
 struct PreState<UserData, UserError> {
     module: Module,
     imports: Vec<Option<HostCall<UserData, UserError>>>,
-    exports: HashMap<Vec<u8>, ProgramCounter>,
+    exports: ExportTable,
     fallback: Option<FallbackCall<UserData, UserError>>,
 }
 
@@ -292,32 +292,53 @@ impl<UserError> From<Error> for CallError<UserError> {
     }
 }
 
+/// The exports of an [`InstancePre`] by name, sorted: a call by name is a binary search over
+/// byte strings, with no hashing and no allocation.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct ExportTable(Vec<(Box<[u8]>, ProgramCounter)>);
+
+impl ExportTable {
+    fn new(exports: HashMap<Vec<u8>, ProgramCounter>) -> Self {
+        let mut entries: Vec<_> = exports.into_iter().map(|(name, pc)| (name.into_boxed_slice(), pc)).collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        ExportTable(entries)
+    }
+
+    #[inline]
+    fn get(&self, name: &[u8]) -> Option<ProgramCounter> {
+        let index = self.0.binary_search_by(|(entry, _)| (**entry).cmp(name)).ok()?;
+        self.0.get(index).map(|&(_, pc)| pc)
+    }
+}
+
 /// Where a call starts: an export name or a program counter.
 pub trait EntryPoint {
     #[doc(hidden)]
-    fn resolve(self, exports: &HashMap<Vec<u8>, ProgramCounter>) -> Result<ProgramCounter, Error>;
+    fn resolve(self, exports: &ExportTable) -> Result<ProgramCounter, Error>;
 }
 
 impl EntryPoint for &str {
-    fn resolve(self, exports: &HashMap<Vec<u8>, ProgramCounter>) -> Result<ProgramCounter, Error> {
-        exports.get(self.as_bytes()).copied().ok_or_else(|| Error::from(ErrorKind::ExportNotFound(self.to_owned())))
+    fn resolve(self, exports: &ExportTable) -> Result<ProgramCounter, Error> {
+        exports.get(self.as_bytes()).ok_or_else(|| Error::from(ErrorKind::ExportNotFound(self.to_owned())))
     }
 }
 
 impl EntryPoint for &String {
-    fn resolve(self, exports: &HashMap<Vec<u8>, ProgramCounter>) -> Result<ProgramCounter, Error> {
+    fn resolve(self, exports: &ExportTable) -> Result<ProgramCounter, Error> {
         self.as_str().resolve(exports)
     }
 }
 
 impl EntryPoint for String {
-    fn resolve(self, exports: &HashMap<Vec<u8>, ProgramCounter>) -> Result<ProgramCounter, Error> {
+    fn resolve(self, exports: &ExportTable) -> Result<ProgramCounter, Error> {
         self.as_str().resolve(exports)
     }
 }
 
 impl EntryPoint for ProgramCounter {
-    fn resolve(self, _exports: &HashMap<Vec<u8>, ProgramCounter>) -> Result<ProgramCounter, Error> {
+    #[inline]
+    fn resolve(self, _exports: &ExportTable) -> Result<ProgramCounter, Error> {
         Ok(self)
     }
 }
@@ -378,13 +399,18 @@ impl<UserData, UserError> Instance<UserData, UserError> {
     /// ranges are resolved by loading the page; every other interrupt ends the call.
     pub fn continue_execution(&mut self, user_data: &mut UserData) -> Result<(), CallError<UserError>> {
         loop {
-            match self.raw.run()? {
+            let interrupt = match self.raw.run_fast() {
+                RunOutcome::Finished => return Ok(()),
+                RunOutcome::Ecalli(number) => InterruptKind::Ecalli(number),
+                RunOutcome::Other(result) => result?,
+            };
+            match interrupt {
                 InterruptKind::Finished => return Ok(()),
                 InterruptKind::Trap => return Err(CallError::Trap),
                 InterruptKind::NotEnoughGas => return Err(CallError::NotEnoughGas),
                 InterruptKind::Step => return Err(CallError::Step),
                 InterruptKind::Ecalli(number) => {
-                    let state = &self.pre.0;
+                    let state = &*self.pre.0;
                     if let Some(Some(host_function)) = state.imports.get(number as usize) {
                         host_function(user_data, &mut self.raw).map_err(CallError::User)?;
                     } else if let Some(fallback) = &state.fallback {
