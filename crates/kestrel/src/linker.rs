@@ -292,8 +292,8 @@ impl<UserError> From<Error> for CallError<UserError> {
     }
 }
 
-/// The exports of an [`InstancePre`] by name, sorted: a call by name is a binary search over
-/// byte strings, with no hashing and no allocation.
+/// The exports of an [`InstancePre`] by name, sorted: a call by name is a short scan or a binary
+/// search over byte strings, with no hashing and no allocation.
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct ExportTable(Vec<(Box<[u8]>, ProgramCounter)>);
@@ -307,9 +307,19 @@ impl ExportTable {
 
     #[inline]
     fn get(&self, name: &[u8]) -> Option<ProgramCounter> {
+        // A few exports are the common case: comparing lengths first rejects most at once.
+        if self.0.len() <= 8 {
+            return self.0.iter().find(|(entry, _)| **entry == *name).map(|&(_, pc)| pc);
+        }
         let index = self.0.binary_search_by(|(entry, _)| (**entry).cmp(name)).ok()?;
         self.0.get(index).map(|&(_, pc)| pc)
     }
+}
+
+#[cold]
+#[inline(never)]
+fn export_not_found(name: &str) -> Error {
+    Error::from(ErrorKind::ExportNotFound(name.to_owned()))
 }
 
 /// Where a call starts: an export name or a program counter.
@@ -319,18 +329,21 @@ pub trait EntryPoint {
 }
 
 impl EntryPoint for &str {
+    #[inline]
     fn resolve(self, exports: &ExportTable) -> Result<ProgramCounter, Error> {
-        exports.get(self.as_bytes()).ok_or_else(|| Error::from(ErrorKind::ExportNotFound(self.to_owned())))
+        exports.get(self.as_bytes()).ok_or_else(|| export_not_found(self))
     }
 }
 
 impl EntryPoint for &String {
+    #[inline]
     fn resolve(self, exports: &ExportTable) -> Result<ProgramCounter, Error> {
         self.as_str().resolve(exports)
     }
 }
 
 impl EntryPoint for String {
+    #[inline]
     fn resolve(self, exports: &ExportTable) -> Result<ProgramCounter, Error> {
         self.as_str().resolve(exports)
     }
@@ -476,5 +489,28 @@ impl<UserData, UserError> Instance<UserData, UserError> {
             }
         }
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(count: u32) -> ExportTable {
+        ExportTable::new((0..count).map(|i| (format!("export_{i}").into_bytes(), ProgramCounter(i * 4))).collect())
+    }
+
+    #[test]
+    fn export_table_lookups() {
+        // Both the short scan (up to 8 entries) and the binary search.
+        for count in [0, 1, 8, 9, 100] {
+            let exports = table(count);
+            for i in 0..count {
+                assert_eq!(exports.get(format!("export_{i}").as_bytes()), Some(ProgramCounter(i * 4)));
+            }
+            assert_eq!(exports.get(b"export_"), None);
+            assert_eq!(exports.get(b""), None);
+            assert_eq!(exports.get(format!("export_{count}").as_bytes()), None);
+        }
     }
 }
