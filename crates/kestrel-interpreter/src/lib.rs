@@ -14,6 +14,7 @@ mod instance;
 pub mod memory;
 mod ops;
 mod paging;
+mod profile;
 
 use std::sync::Arc;
 
@@ -221,6 +222,11 @@ impl Module {
     /// code but not a valid jump target.
     pub fn calculate_gas_cost_for(&self, pc: u32) -> Option<u64> {
         self.0.code.block_cost_at(pc)
+    }
+
+    #[cfg(feature = "op-profile")]
+    pub fn op_profile_report(&self) -> String {
+        profile::report(&self.0.code)
     }
 
     /// Creates a fresh instance.

@@ -3,8 +3,8 @@
 //! Four regions: read-only data, read-write data + heap, stack and aux data. Each keeps a lazily
 //! grown backing `Vec`: bytes inside the accessible range but outside the backing read as zero
 //! and are allocated on the first write (rw and aux grow upward from their start, the stack grows
-//! downward from its top). The guest hot path ([`Memory::load`] / [`Memory::store`]) only checks
-//! the rw and stack backings; everything else goes through the slow path.
+//! downward from its top). The guest hot path ([`FastMemory`]) only checks the rw and stack
+//! backings; everything else goes through the slow path.
 
 use crate::paging::PagedMemory;
 use crate::{MemoryAccessError, MemoryProtection};
@@ -63,6 +63,56 @@ fn read_from_backing(backing: &[u8], at: usize, out: &mut [u8]) {
         head.copy_from_slice(&backing[at..at + available]);
     }
     tail.fill(0);
+}
+
+/// The backed parts of the rw/heap and stack regions, borrowed for the dispatch loop: a guest
+/// access inside one of them is one subtraction and one comparison. Everything else (not yet
+/// backed, other regions, faults, dynamic paging) goes to [`Memory`]'s slow path.
+#[derive(Debug)]
+pub struct FastMemory<'a> {
+    rw: &'a mut [u8],
+    rw_base: u32,
+    stack: &'a mut [u8],
+    stack_base: u32,
+}
+
+impl FastMemory<'_> {
+    /// Guest load of `N` bytes; `stack_first` when the base register is the stack pointer.
+    #[inline(always)]
+    pub fn load<const N: usize>(&self, address: u32, stack_first: bool) -> Option<[u8; N]> {
+        let (first, first_base, second, second_base) = if stack_first {
+            (&*self.stack, self.stack_base, &*self.rw, self.rw_base)
+        } else {
+            (&*self.rw, self.rw_base, &*self.stack, self.stack_base)
+        };
+        let offset = address.wrapping_sub(first_base) as usize;
+        if let Some(bytes) = first.get(offset..offset + N) {
+            return bytes.first_chunk::<N>().copied();
+        }
+        let offset = address.wrapping_sub(second_base) as usize;
+        second.get(offset..offset + N).and_then(|bytes| bytes.first_chunk::<N>().copied())
+    }
+
+    /// Guest store of `N` bytes; false if it is not on the fast path.
+    #[inline(always)]
+    pub fn store<const N: usize>(&mut self, address: u32, bytes: [u8; N], stack_first: bool) -> bool {
+        let (first, first_base, second, second_base) = if stack_first {
+            (&mut *self.stack, self.stack_base, &mut *self.rw, self.rw_base)
+        } else {
+            (&mut *self.rw, self.rw_base, &mut *self.stack, self.stack_base)
+        };
+        let offset = address.wrapping_sub(first_base) as usize;
+        if let Some(slot) = first.get_mut(offset..offset + N) {
+            slot.copy_from_slice(&bytes);
+            return true;
+        }
+        let offset = address.wrapping_sub(second_base) as usize;
+        if let Some(slot) = second.get_mut(offset..offset + N) {
+            slot.copy_from_slice(&bytes);
+            return true;
+        }
+        false
+    }
 }
 
 /// All guest memory of one instance.
@@ -151,39 +201,29 @@ impl Memory {
 
     // ----- guest accesses -------------------------------------------------------------------
 
-    /// Guest load of `N` bytes.
+    /// The fast-path view the dispatch loop keeps while running (re-taken after anything that
+    /// may grow a backing).
     #[inline(always)]
-    pub fn load<const N: usize>(&self, address: u32) -> Result<[u8; N], Fault> {
-        let offset = address.wrapping_sub(self.layout.rw_address) as usize;
-        if let Some(bytes) = self.rw.get(offset..offset + N) {
-            let mut out = [0; N];
-            out.copy_from_slice(bytes);
-            return Ok(out);
+    pub fn fast(&mut self) -> FastMemory<'_> {
+        FastMemory {
+            rw: &mut self.rw[..],
+            rw_base: self.layout.rw_address,
+            stack: &mut self.stack[..],
+            stack_base: self.stack_backing_low,
         }
-        let offset = address.wrapping_sub(self.stack_backing_low) as usize;
-        if let Some(bytes) = self.stack.get(offset..offset + N) {
-            let mut out = [0; N];
-            out.copy_from_slice(bytes);
-            return Ok(out);
-        }
+    }
+
+    /// Guest load of `N` bytes outside the fast path.
+    #[inline(never)]
+    pub fn load_slow_n<const N: usize>(&self, address: u32) -> Result<[u8; N], Fault> {
         let mut out = [0; N];
         self.load_slow(address, &mut out)?;
         Ok(out)
     }
 
-    /// Guest store of `N` bytes.
-    #[inline(always)]
-    pub fn store<const N: usize>(&mut self, address: u32, bytes: [u8; N]) -> Result<(), Fault> {
-        let offset = address.wrapping_sub(self.layout.rw_address) as usize;
-        if let Some(slot) = self.rw.get_mut(offset..offset + N) {
-            slot.copy_from_slice(&bytes);
-            return Ok(());
-        }
-        let offset = address.wrapping_sub(self.stack_backing_low) as usize;
-        if let Some(slot) = self.stack.get_mut(offset..offset + N) {
-            slot.copy_from_slice(&bytes);
-            return Ok(());
-        }
+    /// Guest store of `N` bytes outside the fast path.
+    #[inline(never)]
+    pub fn store_slow_n<const N: usize>(&mut self, address: u32, bytes: [u8; N]) -> Result<(), Fault> {
         self.store_slow(address, &bytes)
     }
 
