@@ -11,7 +11,6 @@ use crate::ops::{Kind, Metering, Op};
 /// The return-to-host address (`runtime.md` §2).
 const RETURN_TO_HOST: u32 = 0xFFFF_0000;
 
-const SP: u8 = 1;
 const A0: usize = 7;
 const A1: usize = 8;
 const A2: usize = 9;
@@ -90,7 +89,7 @@ pub fn run(code: &CompiledCode, regs_io: &mut [u64; 16], gas_io: &mut i64, memor
     macro_rules! load {
         ($o:ident, $k:expr, $n:literal, $conv:expr) => {{
             let address = (reg!($o.b) as u32).wrapping_add($o.x);
-            let bytes = match fast.load::<$n>(address, $o.b == SP) {
+            let bytes = match fast.load::<$n>(address) {
                 Some(bytes) => bytes,
                 None => match memory.load_slow_n::<$n>(address) {
                     Ok(bytes) => {
@@ -107,7 +106,7 @@ pub fn run(code: &CompiledCode, regs_io: &mut [u64; 16], gas_io: &mut i64, memor
         ($o:ident, $k:expr, $bytes:expr) => {{
             let address = (reg!($o.b) as u32).wrapping_add($o.x);
             let bytes = $bytes;
-            if !fast.store(address, bytes, $o.b == SP) {
+            if !fast.store(address, bytes) {
                 let result = memory.store_slow_n(address, bytes);
                 fast = memory.fast();
                 if let Err(fault) = result {

@@ -20,6 +20,7 @@ macro_rules! for_each_fusion {
     ($callback:ident $(, $extra:tt)*) => {
         $callback! {
             $($extra)*
+            // Pairs: add_imm + add_imm, add_imm + branch, load/store + add_imm (post-increment)
             (AddImm32_AddImm32, [AddImm32, AddImm32]),
             (AddImm32_BranchEq, [AddImm32, BranchEq]),
             (AddImm32_BranchNotEq, [AddImm32, BranchNotEq]),
@@ -76,6 +77,61 @@ macro_rules! for_each_fusion {
             (LoadU32_AddImm64, [LoadU32, AddImm64]),
             (LoadI32_AddImm64, [LoadI32, AddImm64]),
             (LoadU64_AddImm64, [LoadU64, AddImm64]),
+            // Common idioms (32-bit): loop tails with two induction variables, store/copy loops, bit-field extraction and sign/zero extension, address computation + access, a last op + jump or fall-through
+            (AddImm32_AddImm32_BranchEq, [AddImm32, AddImm32, BranchEq]),
+            (AddImm32_AddImm32_BranchNotEq, [AddImm32, AddImm32, BranchNotEq]),
+            (AddImm32_AddImm32_BranchLessUnsigned, [AddImm32, AddImm32, BranchLessUnsigned]),
+            (AddImm32_AddImm32_BranchLessSigned, [AddImm32, AddImm32, BranchLessSigned]),
+            (AddImm32_AddImm32_BranchEqImm, [AddImm32, AddImm32, BranchEqImm]),
+            (AddImm32_AddImm32_BranchNotEqImm, [AddImm32, AddImm32, BranchNotEqImm]),
+            (StoreU8_AddImm32_AddImm32_BranchNotEq, [StoreU8, AddImm32, AddImm32, BranchNotEq]),
+            (StoreU32_AddImm32_AddImm32_BranchNotEq, [StoreU32, AddImm32, AddImm32, BranchNotEq]),
+            (LoadU8_AddImm32_StoreU8_AddImm32_BranchNotEq, [LoadU8, AddImm32, StoreU8, AddImm32, BranchNotEq]),
+            (ShiftLogicalLeftImm32_ShiftLogicalRightImm32, [ShiftLogicalLeftImm32, ShiftLogicalRightImm32]),
+            (ShiftLogicalLeftImm32_ShiftArithmeticRightImm32, [ShiftLogicalLeftImm32, ShiftArithmeticRightImm32]),
+            (ShiftLogicalLeftImm32_Add32, [ShiftLogicalLeftImm32, Add32]),
+            (Add32_LoadU8, [Add32, LoadU8]),
+            (Add32_LoadI32, [Add32, LoadI32]),
+            (Add32_LoadU16, [Add32, LoadU16]),
+            (Add32_LoadI16, [Add32, LoadI16]),
+            (Add32_StoreU8, [Add32, StoreU8]),
+            (Add32_StoreU32, [Add32, StoreU32]),
+            (LoadImm_Jump, [LoadImm, Jump]),
+            (Add32_Jump, [Add32, Jump]),
+            (MoveReg_Jump, [MoveReg, Jump]),
+            (AddImm32_Jump, [AddImm32, Jump]),
+            (LoadI32_LoadI32, [LoadI32, LoadI32]),
+            (StoreU32_StoreU32, [StoreU32, StoreU32]),
+            (Add32_Nop, [Add32, Nop]),
+            (AddImm32_Nop, [AddImm32, Nop]),
+            (MoveReg_Nop, [MoveReg, Nop]),
+            (LoadImm_Nop, [LoadImm, Nop]),
+            // The same idioms, 64-bit
+            (AddImm64_AddImm64_BranchNotEq, [AddImm64, AddImm64, BranchNotEq]),
+            (AddImm64_AddImm64_BranchLessUnsigned, [AddImm64, AddImm64, BranchLessUnsigned]),
+            (AddImm64_AddImm64_BranchEqImm, [AddImm64, AddImm64, BranchEqImm]),
+            (AddImm64_AddImm64_BranchNotEqImm, [AddImm64, AddImm64, BranchNotEqImm]),
+            (StoreU8_AddImm64_AddImm64_BranchNotEq, [StoreU8, AddImm64, AddImm64, BranchNotEq]),
+            (LoadU8_AddImm64_StoreU8_AddImm64_BranchNotEq, [LoadU8, AddImm64, StoreU8, AddImm64, BranchNotEq]),
+            (ShiftLogicalLeftImm64_ShiftLogicalRightImm64, [ShiftLogicalLeftImm64, ShiftLogicalRightImm64]),
+            (ShiftLogicalLeftImm64_ShiftArithmeticRightImm64, [ShiftLogicalLeftImm64, ShiftArithmeticRightImm64]),
+            (Add64_LoadU8, [Add64, LoadU8]),
+            (Add64_LoadU64, [Add64, LoadU64]),
+            (Add64_StoreU64, [Add64, StoreU64]),
+            (Add64_Jump, [Add64, Jump]),
+            (AddImm64_Jump, [AddImm64, Jump]),
+            (Add64_Nop, [Add64, Nop]),
+            (AddImm64_Nop, [AddImm64, Nop]),
+            // Chosen from DOOM's profile: its frame blit (palette lookup, channel shifts, byte stores) and row loop
+            (ShiftLogicalRight32_StoreU8_AddImm32_AddImm32_BranchNotEq, [ShiftLogicalRight32, StoreU8, AddImm32, AddImm32, BranchNotEq]),
+            (ShiftLogicalLeftImm32_ShiftLogicalRightImm32_LoadI32_ShiftLogicalRight32, [ShiftLogicalLeftImm32, ShiftLogicalRightImm32, LoadI32, ShiftLogicalRight32]),
+            (LoadI32_AddImm32_BranchLessSigned, [LoadI32, AddImm32, BranchLessSigned]),
+            (LoadI32_ShiftLogicalLeft32_Or, [LoadI32, ShiftLogicalLeft32, Or]),
+            (LoadU8_ShiftLogicalLeftImm32_LoadI32_Add32_LoadI32, [LoadU8, ShiftLogicalLeftImm32, LoadI32, Add32, LoadI32]),
+            (AndImm_ShiftLogicalRight32_LoadI32_ShiftLogicalLeft32_Or, [AndImm, ShiftLogicalRight32, LoadI32, ShiftLogicalLeft32, Or]),
+            (LoadImm_ShiftLogicalLeftImm32_ShiftLogicalRightImm32_LoadI32_ShiftLogicalRight32, [LoadImm, ShiftLogicalLeftImm32, ShiftLogicalRightImm32, LoadI32, ShiftLogicalRight32]),
+            (LoadI32_ShiftLogicalLeft32_Or_LoadImm_Add32, [LoadI32, ShiftLogicalLeft32, Or, LoadImm, Add32]),
+            (LoadImm_Add32_Nop, [LoadImm, Add32, Nop]),
         }
     };
 }
@@ -124,7 +180,12 @@ mod tests {
         let kinds: Vec<Kind> = fused.iter().map(|op| op.kind).collect();
         assert_eq!(
             kinds,
-            [Kind::StoreU8_AddImm32, Kind::AddImm32_AddImm32, Kind::AddImm32_BranchNotEq, Kind::BranchNotEq]
+            [
+                Kind::StoreU8_AddImm32_AddImm32_BranchNotEq,
+                Kind::AddImm32_AddImm32_BranchNotEq,
+                Kind::AddImm32_BranchNotEq,
+                Kind::BranchNotEq
+            ]
         );
         for (fused, op) in fused.iter().zip(&ops) {
             assert_eq!(Op { kind: op.kind, ..*fused }, *op);

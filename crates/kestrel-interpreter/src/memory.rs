@@ -77,37 +77,27 @@ pub struct FastMemory<'a> {
 }
 
 impl FastMemory<'_> {
-    /// Guest load of `N` bytes; `stack_first` when the base register is the stack pointer.
+    /// Guest load of `N` bytes.
     #[inline(always)]
-    pub fn load<const N: usize>(&self, address: u32, stack_first: bool) -> Option<[u8; N]> {
-        let (first, first_base, second, second_base) = if stack_first {
-            (&*self.stack, self.stack_base, &*self.rw, self.rw_base)
-        } else {
-            (&*self.rw, self.rw_base, &*self.stack, self.stack_base)
-        };
-        let offset = address.wrapping_sub(first_base) as usize;
-        if let Some(bytes) = first.get(offset..offset + N) {
+    pub fn load<const N: usize>(&self, address: u32) -> Option<[u8; N]> {
+        let offset = address.wrapping_sub(self.rw_base) as usize;
+        if let Some(bytes) = self.rw.get(offset..offset + N) {
             return bytes.first_chunk::<N>().copied();
         }
-        let offset = address.wrapping_sub(second_base) as usize;
-        second.get(offset..offset + N).and_then(|bytes| bytes.first_chunk::<N>().copied())
+        let offset = address.wrapping_sub(self.stack_base) as usize;
+        self.stack.get(offset..offset + N).and_then(|bytes| bytes.first_chunk::<N>().copied())
     }
 
     /// Guest store of `N` bytes; false if it is not on the fast path.
     #[inline(always)]
-    pub fn store<const N: usize>(&mut self, address: u32, bytes: [u8; N], stack_first: bool) -> bool {
-        let (first, first_base, second, second_base) = if stack_first {
-            (&mut *self.stack, self.stack_base, &mut *self.rw, self.rw_base)
-        } else {
-            (&mut *self.rw, self.rw_base, &mut *self.stack, self.stack_base)
-        };
-        let offset = address.wrapping_sub(first_base) as usize;
-        if let Some(slot) = first.get_mut(offset..offset + N) {
+    pub fn store<const N: usize>(&mut self, address: u32, bytes: [u8; N]) -> bool {
+        let offset = address.wrapping_sub(self.rw_base) as usize;
+        if let Some(slot) = self.rw.get_mut(offset..offset + N) {
             slot.copy_from_slice(&bytes);
             return true;
         }
-        let offset = address.wrapping_sub(second_base) as usize;
-        if let Some(slot) = second.get_mut(offset..offset + N) {
+        let offset = address.wrapping_sub(self.stack_base) as usize;
+        if let Some(slot) = self.stack.get_mut(offset..offset + N) {
             slot.copy_from_slice(&bytes);
             return true;
         }
