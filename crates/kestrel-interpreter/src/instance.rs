@@ -44,7 +44,7 @@ impl Instance {
         let memory = if inner.config.dynamic_paging {
             Memory::new_paged(inner.layout)
         } else {
-            Memory::new(inner.layout, &inner.ro_data, inner.rw_data.clone())
+            Memory::new(inner.layout, inner.ro_data.clone(), inner.rw_data.clone())
         };
         Instance { module, regs: [0; 16], gas: 0, program_counter: None, resume: Resume::None, memory }
     }

@@ -115,7 +115,7 @@ pub(crate) struct ModuleInner {
     pub code: CompiledCode,
     pub memory_map: MemoryMap,
     pub layout: Layout,
-    pub ro_data: Vec<u8>,
+    pub ro_data: Arc<[u8]>,
     pub rw_data: Arc<[u8]>,
 }
 
@@ -191,7 +191,7 @@ impl Module {
             code,
             memory_map,
             layout,
-            ro_data: blob.ro_data().to_vec(),
+            ro_data: Arc::from(&blob.ro_data()[..blob.ro_data().len().min(layout.ro_size as usize)]),
             rw_data: Arc::from(blob.rw_data()),
         })))
     }

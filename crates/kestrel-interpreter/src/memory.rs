@@ -109,9 +109,12 @@ impl FastMemory<'_> {
 #[derive(Clone, Debug)]
 pub struct Memory {
     layout: Layout,
-    ro: Vec<u8>,
+    /// The module's read-only data, at most `layout.ro_size` bytes.
+    ro: std::sync::Arc<[u8]>,
     /// rw + heap backing, starting at `layout.rw_address`.
     rw: Vec<u8>,
+    /// The rw backing does not hold the initial rw data yet (see [`Memory::materialize_rw`]).
+    rw_pending: bool,
     /// Currently accessible rw length (grows with `sbrk`, page-rounded).
     rw_accessible: u32,
     /// Stack backing, ending at `layout.stack_high`; starts at `stack_backing_low`.
@@ -128,13 +131,14 @@ pub struct Memory {
 
 impl Memory {
     /// Fresh memory for a static (non-paged) module.
-    pub fn new(layout: Layout, ro_data: &[u8], rw_data: std::sync::Arc<[u8]>) -> Memory {
-        let mut ro = ro_data.to_vec();
-        ro.truncate(layout.ro_size as usize);
+    /// `ro_data` is shared with the module (the guest and the host can only read it);
+    /// `rw_data` is copied into the rw backing on first use, not here.
+    pub fn new(layout: Layout, ro_data: std::sync::Arc<[u8]>, rw_data: std::sync::Arc<[u8]>) -> Memory {
         let mut memory = Memory {
             layout,
-            ro,
+            ro: ro_data,
             rw: Vec::new(),
+            rw_pending: false,
             rw_accessible: layout.rw_size,
             stack: Vec::new(),
             stack_backing_low: layout.stack_high,
@@ -152,8 +156,8 @@ impl Memory {
 
     /// Fresh memory for a dynamic-paging module: nothing is mapped.
     pub fn new_paged(layout: Layout) -> Memory {
-        let mut memory = Memory::new(layout, &[], std::sync::Arc::from(Vec::new()));
-        memory.ro.clear();
+        let empty: std::sync::Arc<[u8]> = std::sync::Arc::from(Vec::new());
+        let mut memory = Memory::new(layout, empty.clone(), empty);
         memory.rw_accessible = 0;
         memory.aux_accessible = 0;
         memory.paged = Some(PagedMemory::new(layout.page_size));
@@ -175,12 +179,7 @@ impl Memory {
             return;
         }
         self.rw.clear();
-        let initial_len = self.rw_initial.len().min(self.layout.rw_size as usize);
-        if initial_len > 0 {
-            let len = backing_step(initial_len as u64, u64::from(self.layout.rw_size)) as usize;
-            self.rw.resize(len, 0);
-            self.rw[..initial_len].copy_from_slice(&self.rw_initial[..initial_len]);
-        }
+        self.rw_pending = !self.rw_initial().is_empty();
         self.rw_accessible = self.layout.rw_size;
         self.heap_size = 0;
         self.stack.clear();
@@ -195,12 +194,32 @@ impl Memory {
     /// may grow a backing).
     #[inline(always)]
     pub fn fast(&mut self) -> FastMemory<'_> {
+        if self.rw_pending {
+            self.materialize_rw();
+        }
         FastMemory {
             rw: &mut self.rw[..],
             rw_base: self.layout.rw_address,
             stack: &mut self.stack[..],
             stack_base: self.stack_backing_low,
         }
+    }
+
+    /// The part of the module's rw data inside the rw region.
+    fn rw_initial(&self) -> &[u8] {
+        let len = self.rw_initial.len().min(self.layout.rw_size as usize);
+        &self.rw_initial[..len]
+    }
+
+    /// Copies the initial rw data into the rw backing (deferred from instantiation and reset).
+    #[cold]
+    fn materialize_rw(&mut self) {
+        self.rw_pending = false;
+        let initial_len = self.rw_initial().len();
+        let len = backing_step(initial_len as u64, u64::from(self.layout.rw_size)) as usize;
+        let mut rw = vec![0; len];
+        rw[..initial_len].copy_from_slice(self.rw_initial());
+        self.rw = rw;
     }
 
     /// Guest load of `N` bytes outside the fast path.
@@ -323,7 +342,8 @@ impl Memory {
         let a = u64::from(address);
         let n = out.len() as u64;
         if Self::within(self.rw_range(), a, n) {
-            read_from_backing(&self.rw, (a - u64::from(self.layout.rw_address)) as usize, out);
+            let backing = if self.rw_pending { self.rw_initial() } else { &self.rw[..] };
+            read_from_backing(backing, (a - u64::from(self.layout.rw_address)) as usize, out);
         } else if Self::within(self.stack_range(), a, n) {
             let backing_low = u64::from(self.stack_backing_low);
             if a >= backing_low {
@@ -370,6 +390,9 @@ impl Memory {
         let n = bytes.len() as u64;
         let out_of_range = MemoryAccessError::OutOfRangeAccess { address, length: n };
         if Self::within(self.rw_range(), a, n) {
+            if self.rw_pending {
+                self.materialize_rw();
+            }
             let at = (a - u64::from(self.layout.rw_address)) as usize;
             let end = at + bytes.len();
             if end > self.rw.len() {
