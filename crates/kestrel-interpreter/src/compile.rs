@@ -7,6 +7,7 @@
 //! so a branch with an invalid target or an unusable fall-through simply becomes `Trap`.
 
 use kestrel_program::cost::CostModel;
+use kestrel_program::decode::{MACRO_BLOCK_SIZE, OffsetSet};
 use kestrel_program::{Args, Opcode, ParsedInstruction, Reg};
 
 use crate::ops::{Kind, Metering, Op, ZERO_REG};
@@ -48,13 +49,14 @@ pub struct CompiledCode {
     pub ops: Vec<Op>,
     /// Program counter reported for each op.
     pub op_pc: Vec<u32>,
-    /// Host entry points, sorted by pc.
-    pub entries: Vec<Entry>,
     /// Block starts, sorted by pc.
     pub blocks: Vec<BlockStart>,
     /// Jump table entries resolved to op indices ([`NO_TARGET`] if invalid).
     pub jump_table: Vec<u32>,
     pub code_len: u32,
+    /// Whether a host entry in the middle of a block charges the block's cost (sync and async
+    /// block metering).
+    pub entry_charges_block: bool,
     /// Cost of the implicit trap block at or beyond the code end.
     pub end_trap_cost: u64,
 }
@@ -66,8 +68,6 @@ pub struct CompileInput<'a> {
     pub code_len: u32,
     /// The linear decode of the whole code (`decode::Code::instructions`).
     pub instructions: Vec<ParsedInstruction>,
-    /// Decoder's valid-jump-target test (`instructions.md` §7.2).
-    pub is_valid_jump_target: &'a dyn Fn(u32) -> bool,
     /// Raw jump table entries (code offsets).
     pub jump_table: Vec<u32>,
     pub cost_model: &'a CostModel,
@@ -83,31 +83,65 @@ fn r(reg: Reg) -> u8 {
     reg.index()
 }
 
+/// `ends_block` of every opcode, by discriminant (`Opcode::control` is not inlined across
+/// crates and the compiler asks twice per instruction).
+fn ends_block_table() -> [bool; 256] {
+    let mut table = [true; 256];
+    for &opcode in Opcode::ALL {
+        if let Some(slot) = table.get_mut(opcode as usize) {
+            *slot = opcode.ends_block();
+        }
+    }
+    table
+}
+
+/// The valid jump targets (`instructions.md` §7.2) from the linear decode: an instruction that
+/// starts the code or follows a block end (or, extended encoding, starts a macro block). The
+/// zero-length item of §3.6 and the implicit end item are skipped. Same rule as
+/// `Code::jump_targets`, without a second decode pass (checked against it in the tests).
+pub fn jump_targets(code_len: u32, is_extended: bool, instructions: &[ParsedInstruction]) -> OffsetSet {
+    let ends_block = ends_block_table();
+    let mut set = OffsetSet::new(code_len);
+    let mut previous_ends_block = true;
+    for item in instructions {
+        if item.length == 0 || item.offset >= code_len {
+            continue;
+        }
+        if previous_ends_block || (is_extended && item.offset % MACRO_BLOCK_SIZE == 0) {
+            set.insert(item.offset);
+        }
+        previous_ends_block = ends_block[item.instruction.opcode as usize];
+    }
+    set
+}
+
 impl CompiledCode {
     pub fn compile(mut input: CompileInput<'_>) -> CompiledCode {
         let code_len = input.code_len;
+        let ends_block = ends_block_table();
+        let ends = |item: &ParsedInstruction| ends_block[item.instruction.opcode as usize];
         let cost_of = |item: &ParsedInstruction| -> u64 {
             // The implicit end trap (an `invalid` item at the code end) costs a `trap`.
             let opcode = if item.offset >= code_len { Opcode::Trap } else { item.instruction.opcode };
             u64::from(input.cost_model.cost_for(opcode))
         };
+        let targets = jump_targets(code_len, input.is_latest64, &input.instructions);
 
         // Drop the §3.6 zero-length `invalid` items that would start a block: nothing can reach
         // them (a jump to that offset lands on the real instruction decoded there).
-        let mut items = Vec::with_capacity(input.instructions.len());
+        let mut items = core::mem::take(&mut input.instructions);
         let mut at_block_start = true;
-        for item in core::mem::take(&mut input.instructions) {
+        items.retain(|item| {
             if at_block_start && item.length == 0 && item.instruction.opcode == Opcode::Invalid {
-                continue;
+                return false;
             }
-            at_block_start = item.instruction.ends_block();
-            items.push(item);
-        }
+            at_block_start = ends(item);
+            true
+        });
 
         let mut ops = Vec::with_capacity(items.len() + items.len() / 4 + 1);
         let mut op_pc = Vec::with_capacity(ops.capacity());
-        let mut entries: Vec<Entry> = Vec::with_capacity(items.len());
-        let mut blocks = Vec::new();
+        let mut blocks = Vec::with_capacity(items.len() / 4);
         let metering = match input.gas {
             GasMode::None => Metering::None,
             GasMode::Sync | GasMode::PerInstruction => Metering::Sync,
@@ -117,48 +151,33 @@ impl CompiledCode {
         let mut start = 0;
         while start < items.len() {
             let mut end = start;
-            while end < items.len() && !items[end].instruction.ends_block() {
+            while end < items.len() && !ends(&items[end]) {
                 end += 1;
             }
             let end = (end + 1).min(items.len());
             let block = &items[start..end];
             let cost: u64 = block.iter().map(cost_of).sum();
-            let block_op = ops.len() as u32;
-            blocks.push(BlockStart { pc: block[0].offset, op: block_op, cost });
+            blocks.push(BlockStart { pc: block[0].offset, op: ops.len() as u32, cost });
 
             for (k, item) in block.iter().enumerate() {
                 let pc = item.offset;
-                let item_op = ops.len() as u32;
-                let mut push = |op: Op| {
-                    ops.push(op);
-                    op_pc.push(pc);
-                };
                 if input.step_tracing {
-                    push(Op::new(Kind::Step));
+                    ops.push(Op::new(Kind::Step));
+                    op_pc.push(pc);
                 }
-                match input.gas {
-                    GasMode::Sync if k == 0 => {
-                        push(Op::with(Kind::Charge, 0, 0, 0, cost.min(u64::from(u32::MAX)) as u32, 0))
-                    }
-                    GasMode::Async if k == 0 => {
-                        push(Op::with(Kind::ChargeAsync, 0, 0, 0, cost.min(u64::from(u32::MAX)) as u32, 0))
-                    }
-                    GasMode::PerInstruction => push(Op::with(Kind::Charge, 0, 0, 0, cost_of(item) as u32, 0)),
-                    _ => {}
+                let charge = match input.gas {
+                    GasMode::Sync if k == 0 => Some(Kind::Charge),
+                    GasMode::Async if k == 0 => Some(Kind::ChargeAsync),
+                    GasMode::PerInstruction => Some(Kind::Charge),
+                    _ => None,
+                };
+                if let Some(kind) = charge {
+                    let cost = if input.gas == GasMode::PerInstruction { cost_of(item) } else { cost };
+                    ops.push(Op::with(kind, 0, 0, 0, cost.min(u64::from(u32::MAX)) as u32, 0));
+                    op_pc.push(pc);
                 }
-                let op = lower(item, &input, metering);
-                push(op);
-
-                let fresh = entries.last().is_none_or(|last| last.pc < pc);
-                if pc < code_len && fresh {
-                    let entry = if k == 0 {
-                        Entry { pc, op: block_op, charge: 0 }
-                    } else {
-                        let charge = if matches!(input.gas, GasMode::Sync | GasMode::Async) { cost } else { 0 };
-                        Entry { pc, op: item_op, charge }
-                    };
-                    entries.push(entry);
-                }
+                ops.push(lower(item, &input, &targets, metering));
+                op_pc.push(pc);
             }
             start = end;
         }
@@ -168,7 +187,7 @@ impl CompiledCode {
 
         // Resolve static targets now that every block start has an op index.
         let resolve = |target: u32| -> u32 {
-            if !(input.is_valid_jump_target)(target) {
+            if !targets.contains(target) {
                 return NO_TARGET;
             }
             match blocks.binary_search_by_key(&target, |block: &BlockStart| block.pc) {
@@ -198,18 +217,28 @@ impl CompiledCode {
         CompiledCode {
             ops,
             op_pc,
-            entries,
             blocks,
             jump_table,
             code_len,
+            entry_charges_block: matches!(input.gas, GasMode::Sync | GasMode::Async),
             end_trap_cost: u64::from(input.cost_model.cost_for(Opcode::Trap)),
         }
     }
 
-    /// The host entry at `pc`, if `pc` is an instruction boundary inside the code.
+    /// The host entry at `pc`, if `pc` is an instruction boundary inside the code: the first op
+    /// of the first instruction there, charging the enclosing block's cost when that is not the
+    /// block's start.
     pub fn entry(&self, pc: u32) -> Option<Entry> {
-        let index = self.entries.binary_search_by_key(&pc, |entry| entry.pc).ok()?;
-        self.entries.get(index).copied()
+        if pc >= self.code_len {
+            return None;
+        }
+        let op = self.op_pc.partition_point(|&op_pc| op_pc < pc);
+        if self.op_pc.get(op) != Some(&pc) {
+            return None;
+        }
+        let block = self.blocks.get(self.blocks.partition_point(|block| block.op as usize <= op).checked_sub(1)?)?;
+        let charge = if block.op as usize == op || !self.entry_charges_block { 0 } else { block.cost };
+        Some(Entry { pc, op: op as u32, charge })
     }
 
     /// `Module::calculate_gas_cost_for` (`runtime.md` §9.6).
@@ -359,13 +388,13 @@ fn kind_of(opcode: Opcode, is_64_bit: bool) -> Kind {
 }
 
 /// Lowers one instruction. Static targets are left as code offsets (resolved by the caller).
-fn lower(item: &ParsedInstruction, input: &CompileInput<'_>, metering: Metering) -> Op {
+fn lower(item: &ParsedInstruction, input: &CompileInput<'_>, targets: &OffsetSet, metering: Metering) -> Op {
     use Opcode as O;
     let opcode = item.instruction.opcode;
 
     // A fall-through into something that is not a valid block start traps at the instruction.
     if matches!(opcode.control(), kestrel_program::Control::Branch | kestrel_program::Control::Fallthrough)
-        && !(input.is_valid_jump_target)(item.next_offset())
+        && !targets.contains(item.next_offset())
     {
         return Op::TRAP;
     }
@@ -396,5 +425,37 @@ fn lower(item: &ParsedInstruction, input: &CompileInput<'_>, metering: Metering)
             O::Sbrk => Op::with(kind, r(reg1), r(reg2), wide, 0, 0),
             _ => Op::with(kind, r(reg1), r(reg2), 0, 0, 0),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kestrel_program::decode::Code;
+    use kestrel_program::{ArcBytes, ProgramBlob};
+
+    use super::*;
+
+    /// `jump_targets` must agree with the program crate's `Code::jump_targets` everywhere.
+    #[test]
+    #[allow(clippy::print_stdout, reason = "skip notice")]
+    fn jump_targets_match_the_decoder() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/blobs");
+        let mut checked = 0;
+        for name in ["doom.polkavm", "quake.polkavm", "example-hello-world.polkavm"] {
+            let Ok(bytes) = std::fs::read(format!("{dir}/{name}")) else {
+                println!("skipped: {dir}/{name} not found");
+                continue;
+            };
+            let blob = ProgramBlob::parse(ArcBytes::from(bytes)).unwrap();
+            let code = Code::new(blob.isa(), blob.code(), blob.bitmask());
+            let expected = code.jump_targets();
+            let instructions: Vec<_> = code.instructions().collect();
+            let ours = jump_targets(code.len(), blob.isa().is_extended(), &instructions);
+            for offset in 0..code.len() + 2 {
+                assert_eq!(ours.contains(offset), expected.contains(offset), "{name} offset {offset}");
+            }
+            checked += 1;
+        }
+        println!("checked {checked} blobs");
     }
 }

@@ -171,14 +171,11 @@ impl Module {
             (Some(GasMeteringKind::Sync), false) => GasMode::Sync,
             (Some(GasMeteringKind::Async), false) => GasMode::Async,
         };
-        let targets = code_view.jump_targets();
-        let is_valid_jump_target = |offset: u32| targets.contains(offset);
         let code = CompiledCode::compile(CompileInput {
             is_64_bit: isa.is_64_bit(),
             is_latest64: isa == InstructionSetKind::Latest64,
             code_len: code_view.len(),
             instructions: code_view.instructions().collect(),
-            is_valid_jump_target: &is_valid_jump_target,
             jump_table: blob.jump_table().iter().collect(),
             cost_model: &config.cost_model,
             gas,
