@@ -137,26 +137,42 @@ macro_rules! for_each_fusion {
 }
 pub(crate) use for_each_fusion;
 
-/// Candidate sequences grouped by first kind, longest first.
-fn candidates() -> Vec<Vec<(Kind, &'static [Kind])>> {
-    let mut by_first = vec![Vec::new(); 256];
-    for &(fused, parts) in Kind::FUSED {
-        by_first[parts[0] as usize].push((fused, parts));
-    }
-    for list in &mut by_first {
-        list.sort_by_key(|&(_, parts): &(Kind, &[Kind])| core::cmp::Reverse(parts.len()));
-    }
-    by_first
+/// The sequences grouped by first kind (longest first), plus which second kinds can follow
+/// each first kind at all (most positions are rejected by that one bit).
+struct Candidates {
+    by_first: Vec<Vec<(Kind, &'static [Kind])>>,
+    second: Vec<[u64; 4]>,
+}
+
+fn candidates() -> &'static Candidates {
+    static CANDIDATES: std::sync::OnceLock<Candidates> = std::sync::OnceLock::new();
+    CANDIDATES.get_or_init(|| {
+        let mut by_first = vec![Vec::new(); 256];
+        let mut second = vec![[0u64; 4]; 256];
+        for &(fused, parts) in Kind::FUSED {
+            by_first[parts[0] as usize].push((fused, parts));
+            let next = parts[1] as usize;
+            second[parts[0] as usize][next / 64] |= 1 << (next % 64);
+        }
+        for list in &mut by_first {
+            list.sort_by_key(|&(_, parts): &(Kind, &[Kind])| core::cmp::Reverse(parts.len()));
+        }
+        Candidates { by_first, second }
+    })
 }
 
 /// Gives every op that starts a listed sequence its fused kind. Must run after branch targets
 /// are resolved.
 pub fn fuse(ops: &mut [Op]) {
-    let by_first = candidates();
+    let candidates = candidates();
     let base: Vec<Kind> = ops.iter().map(|op| op.kind).collect();
     for (k, op) in ops.iter_mut().enumerate() {
-        let Some(list) = by_first.get(base[k] as usize) else { continue };
-        if let Some(&(fused, _)) = list.iter().find(|(_, parts)| base[k..].starts_with(parts)) {
+        let (first, Some(&next)) = (base[k] as usize, base.get(k + 1)) else { continue };
+        let next = next as usize;
+        if candidates.second[first][next / 64] >> (next % 64) & 1 == 0 {
+            continue;
+        }
+        if let Some(&(fused, _)) = candidates.by_first[first].iter().find(|(_, parts)| base[k..].starts_with(parts)) {
             op.kind = fused;
         }
     }
