@@ -403,7 +403,7 @@ fn lower(item: &ParsedInstruction, input: &CompileInput<'_>, targets: &OffsetSet
     let wide = u8::from(input.is_latest64);
     // Field meanings per kind: see the table in `ops.rs`.
     match item.instruction.args {
-        _ if opcode == O::Memset => Op::with(kind, metering as u8, 0, wide, 0, 0),
+        _ if opcode == O::Memset => Op::with(kind, metering as u8, 0, 0, 0, 0),
         Args::None => Op::new(kind),
         Args::Imm { imm } => Op::with(kind, 0, 0, 0, imm, 0),
         Args::Offset { target } => Op::with(kind, 0, 0, 0, target, 0),

@@ -589,30 +589,32 @@ pub fn run(code: &CompiledCode, regs_io: &mut [u64; 16], gas_io: &mut i64, memor
         }};
         (Memset, $o:ident, $k:expr, $n:expr) => {{
             let metering = Metering::from_u8($o.a);
-            let wide = $o.c != 0;
             let destination = regs[A0] as u32;
             let byte = regs[A1] as u8;
             let count = regs[A2] as u32;
+            // polkavm 0.37 checks for exhausted gas before every byte under both metering
+            // kinds, so memset never drives gas below zero, even with async metering.
             let allowed = match metering {
-                Metering::Sync => count.min(u32::try_from(gas.max(0)).unwrap_or(u32::MAX)),
-                _ => count,
+                Metering::None => count,
+                _ => count.min(u32::try_from(gas.max(0)).unwrap_or(u32::MAX)),
             };
             let (written, fault) = memory.memset(destination, byte, allowed);
             fast = memory.fast();
             if metering != Metering::None {
                 gas -= i64::from(written);
             }
-            let extend = |value: u32| if wide { u64::from(value) } else { sx32(value) };
-            regs[A0] = extend(destination.wrapping_add(written));
-            regs[A2] = extend(count - written);
+            // polkavm 0.37 writes both registers zero-extended, in Latest32 too (where every
+            // other result is kept sign-extended); later 64-bit comparisons can observe it.
+            regs[A0] = u64::from(destination.wrapping_add(written));
+            regs[A2] = u64::from(count - written);
             if let Some(fault) = fault {
                 exit!(fault_exit(i + $k, fault));
             }
             if written < count {
-                exit!(Exit::NotEnoughGas((i + $k) as u32));
-            }
-            if gas < 0 {
-                exit!(Exit::NotEnoughGasAsync);
+                match metering {
+                    Metering::Async => exit!(Exit::NotEnoughGasAsync),
+                    _ => exit!(Exit::NotEnoughGas((i + $k) as u32)),
+                }
             }
             i += $n;
         }};

@@ -21,7 +21,7 @@
 //! | `LoadImmAndJump` / `LoadImmAndTrap` | d | | | target | imm |
 //! | `LoadImmAndJumpIndirect` | d | base | | off | imm |
 //! | `Sbrk` | d | s | wide | | |
-//! | `Memset` | metering | | wide | | |
+//! | `Memset` | metering | | | | |
 //! | `Charge`, `ChargeAsync` | | | | cost | |
 //! | `Ecalli` | | | | imm | |
 //!
@@ -100,8 +100,7 @@ macro_rules! define_kinds {
             // ----- system -----
             /// `sbrk`; `wide` = Latest64 (size ≥ 2^32 counts as 0).
             Sbrk,
-            /// `memset`; `wide` = Latest64 (a0/a2 written zero-extended; Latest32 keeps them
-            /// sign-extended).
+            /// `memset` (a0/a2 written zero-extended in every ISA, like polkavm 0.37).
             Memset,
 
             // ----- memory -----

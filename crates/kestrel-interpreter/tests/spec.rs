@@ -1,42 +1,68 @@
 //! Spec tests: `tests/spec/*.txt`, each a program plus a script of host actions and expected
-//! interrupts/state. Every file is one named case; all are run and every failure is listed.
+//! interrupts/state. Every file × instruction set is one named test, `spec::FILE::ISA`, run by a
+//! libtest-compatible harness (filters, `--list`, `--exact`, `cargo nextest` all work).
 //!
 //! File format (one directive per line, `#` starts a comment):
 //!
 //! ```text
-//! isa latest64                 # revive_v1 | jam_v1 | latest32 | latest64 (default latest64)
-//! gas sync                     # none | sync | async | per_instruction (sync, 1 per instruction)
+//! isa revive_v1 jam_v1 latest64   # one test per ISA; `all` = every ISA, `64` = the three 64-bit
+//!                                 # ones (default latest64)
+//! gas sync                        # none | sync | async | per_instruction (sync, 1 per instruction)
 //! step_tracing | dynamic_paging
 //! page_size 0x1000 | aux_size N | ro_size N | rw_size N | stack_size N
 //! ro_data 01 02 .. | rw_data 01 02 ..
-//! jump_table label label ..
-//! raw_code 33 07 01 | raw_bitmask 09      # hand-made code instead of `code:`
-//! code:
-//!   label:
-//!   mnemonic operand, operand, ..   # canonical operand order of instructions.md §5.1;
-//!                                   # targets are labels; immediates decimal or 0x hex
+//! cost OPCODE N                   # cost model entry
+//! jump_table label label ..       # for `code:` (in `asm:` use `%jump_table = @l ..`)
+//! raw_code 33 07 01 | raw_bitmask 09      # hand-made code instead of `code:`/`asm:`
+//! asm:                            # Kestrel assembly (docs/assembly.md, instructions.md §9);
+//!   @label:                       # the ISA comes from the `isa` line, not from `%isa`;
+//!   a0 = a1 + a2                  # `%`-directives set sizes/data unless the header does
+//!                                 # (no implicit stack: `%stack_size`/`stack_size` if needed)
+//! code:                           # older form: canonical mnemonics, operands in the order of
+//!   label:                        # instructions.md §5.1, targets are labels, immediates decimal
+//!   add_64 a0, a1, a2             # or 0x hex (stack size 0x1000 unless `stack_size` is given)
 //! steps:
 //!   set a0=1 gas=100 pc=0|@label    # host writes (pc = set_next_program_counter)
 //!   call @label a0 a1 ..            # prepare_call_untyped
 //!   run Ecalli(7) pc=3 next=5 gas=96 a0=0x65   # expected interrupt and state
 //!   run error                       # run() must fail
 //!   expect a0=5 gas=3 pc=None heap=0
-//!   write ADDR bytes.. | mem ADDR bytes.. | memerr ADDR LEN | zero ADDR LEN
+//!   write ADDR bytes.. | mem ADDR bytes.. | memerr ADDR LEN | zero ADDR LEN | writeerr ADDR bytes..
 //!   map ADDR LEN ro|rw | protect ADDR LEN | unprotect ADDR LEN | free ADDR LEN
 //!   sbrk N -> RESULT|None | aux_accessible N | aux_protect | reset_memory
 //!   gas_cost PC -> COST|None
 //!   accessible ADDR LEN ro|rw -> true|false
-//!   error                           # module creation must fail
+//!   error [message TEXT]            # module creation must fail
 //! ```
+//!
+//! Any line may start with an ISA selector, `{latest32}`, `{revive_v1 jam_v1}`, `{64}` or `{32}`:
+//! it is then only used for the listed instruction sets (per-ISA code or expectations).
+//!
+//! Register expectations are compared with the host's view of the register: in Latest32 that is
+//! the low 32 bits zero-extended (runtime.md §7.1), so an expected value is reduced to its low 32
+//! bits there and one line serves every ISA whenever the 32-bit result is the low half of the
+//! 64-bit one. Where the semantics differ (`mul_upper_*`, `reverse_byte`, comparisons...) files
+//! use selectors.
+//!
+//! Labels (`@name:` in `asm:`, `name:` in `code:`) name the pc of the instruction that follows
+//! them; steps refer to them as `@name`.
+//!
+//! The extra test `coverage::every_opcode_executed` runs every case once more with step tracing
+//! on (the script's checks must all still pass; `Step` interrupts are resumed transparently) and
+//! records the opcode of every instruction that was about to execute. It fails unless every
+//! opcode of every instruction set (`Opcode::ALL` filtered by `Opcode::is_in`) was executed, plus
+//! an `invalid` item in every ISA that can run one (JamV1 rejects such programs at load time).
+//! Files that use `step_tracing` themselves are run normally there and contribute nothing.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
 use kestrel_interpreter::{GasMeteringKind, Instance, InterruptKind, MemoryProtection, Module, ModuleConfig, Segfault};
 use kestrel_program::blob::ProgramParts;
 use kestrel_program::builder::ProgramBlobBuilder;
-use kestrel_program::{ArcBytes, Args, Format, Instruction, InstructionSetKind, Opcode, ProgramBlob, Reg};
+use kestrel_program::{ArcBytes, Args, Format, Instruction, InstructionSetKind as Isa, Opcode, ProgramBlob, Reg, asm};
+use libtest_mimic::{Arguments, Failed, Trial};
 
 fn parse_u64(text: &str) -> Result<u64, String> {
     let text = text.trim();
@@ -66,25 +92,100 @@ fn parse_reg(text: &str) -> Result<Reg, String> {
     Reg::from_name(text.trim()).ok_or_else(|| format!("bad register `{text}`"))
 }
 
+/// ISA names of a selector or `isa` line: names, `all`, `64` (the 64-bit ISAs), `32`.
+fn parse_isas(words: &[&str]) -> Result<Vec<Isa>, String> {
+    let mut isas = Vec::new();
+    for word in words {
+        match *word {
+            "all" => isas.extend(Isa::ALL),
+            "64" => isas.extend(Isa::ALL.into_iter().filter(|isa| isa.is_64_bit())),
+            "32" => isas.push(Isa::Latest32),
+            name => isas.push(Isa::from_name(name).ok_or_else(|| format!("bad ISA `{name}`"))?),
+        }
+    }
+    isas.sort_by_key(|isa| isa.index());
+    isas.dedup();
+    Ok(isas)
+}
+
+/// A spec file's lines for one ISA, split into sections (comments and other ISAs' lines removed).
+#[derive(Default)]
+struct Sections<'a> {
+    header: Vec<&'a str>,
+    code: Vec<&'a str>,
+    asm: Vec<&'a str>,
+    steps: Vec<&'a str>,
+}
+
+/// Strips the comment and an ISA selector; `None` if the line is empty or for other ISAs.
+fn select_line(raw: &str, isa: Option<Isa>) -> Result<Option<&str>, String> {
+    let line = raw.split('#').next().unwrap_or("").trim();
+    let Some(rest) = line.strip_prefix('{') else {
+        return Ok((!line.is_empty()).then_some(line));
+    };
+    let (selector, line) = rest.split_once('}').ok_or_else(|| format!("unclosed selector in `{raw}`"))?;
+    let isas = parse_isas(&selector.split([' ', ',']).filter(|w| !w.is_empty()).collect::<Vec<_>>())?;
+    let line = line.trim();
+    Ok((isa.is_none_or(|isa| isas.contains(&isa)) && !line.is_empty()).then_some(line))
+}
+
+/// The ISAs a file runs on (its `isa` line; latest64 if there is none).
+fn file_isas(text: &str) -> Result<Vec<Isa>, String> {
+    for raw in text.lines() {
+        if let Some(line) = select_line(raw, None)? {
+            if matches!(line, "code:" | "asm:" | "steps:") {
+                break;
+            }
+            if let Some(rest) = line.strip_prefix("isa ") {
+                return parse_isas(&rest.split_whitespace().collect::<Vec<_>>());
+            }
+        }
+    }
+    Ok(vec![Isa::Latest64])
+}
+
+fn sections(text: &str, isa: Isa) -> Result<Sections<'_>, String> {
+    let mut sections = Sections::default();
+    let mut section = 0;
+    for raw in text.lines() {
+        let Some(line) = select_line(raw, Some(isa))? else { continue };
+        match line {
+            "code:" => section = 1,
+            "asm:" => section = 2,
+            "steps:" => section = 3,
+            _ => [&mut sections.header, &mut sections.code, &mut sections.asm, &mut sections.steps][section].push(line),
+        }
+    }
+    if !sections.code.is_empty() && !sections.asm.is_empty() {
+        return Err("a file has either `code:` or `asm:`, not both".into());
+    }
+    Ok(sections)
+}
+
 struct Program {
     config: ModuleConfig,
     blob: Result<ProgramBlob, String>,
     labels: HashMap<String, u32>,
 }
 
-fn build_program(header: &[&str], code: &[&str]) -> Result<Program, String> {
+/// Memory layout settings from the header; `None` = not given.
+#[derive(Default)]
+struct Layout {
+    sizes: [Option<u32>; 3],
+    ro_data: Option<Vec<u8>>,
+    rw_data: Option<Vec<u8>>,
+}
+
+fn build_program(isa: Isa, sections: &Sections) -> Result<Program, String> {
     let mut config = ModuleConfig::default();
-    let mut isa = InstructionSetKind::Latest64;
-    let mut builder_setup: Vec<(String, Vec<String>)> = Vec::new();
     let mut raw_code = None;
     let mut raw_bitmask = Vec::new();
     let mut jump_table_labels = Vec::new();
-    let mut sizes = [None::<u32>; 3];
-    let (mut ro_data, mut rw_data) = (Vec::new(), Vec::new());
-    for line in header {
+    let mut layout = Layout::default();
+    for line in &sections.header {
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
-            ["isa", name] => isa = InstructionSetKind::from_name(name).ok_or("bad isa")?,
+            ["isa", ..] => {}
             ["gas", "none"] => config.gas_metering = None,
             ["gas", "sync"] => config.gas_metering = Some(GasMeteringKind::Sync),
             ["gas", "async"] => config.gas_metering = Some(GasMeteringKind::Async),
@@ -96,11 +197,11 @@ fn build_program(header: &[&str], code: &[&str]) -> Result<Program, String> {
             ["dynamic_paging"] => config.dynamic_paging = true,
             ["page_size", n] => config.page_size = parse_u64(n)? as u32,
             ["aux_size", n] => config.aux_data_size = parse_u64(n)? as u32,
-            ["ro_size", n] => sizes[0] = Some(parse_u64(n)? as u32),
-            ["rw_size", n] => sizes[1] = Some(parse_u64(n)? as u32),
-            ["stack_size", n] => sizes[2] = Some(parse_u64(n)? as u32),
-            ["ro_data", rest @ ..] => ro_data = parse_bytes(rest)?,
-            ["rw_data", rest @ ..] => rw_data = parse_bytes(rest)?,
+            ["ro_size", n] => layout.sizes[0] = Some(parse_u64(n)? as u32),
+            ["rw_size", n] => layout.sizes[1] = Some(parse_u64(n)? as u32),
+            ["stack_size", n] => layout.sizes[2] = Some(parse_u64(n)? as u32),
+            ["ro_data", rest @ ..] => layout.ro_data = Some(parse_bytes(rest)?),
+            ["rw_data", rest @ ..] => layout.rw_data = Some(parse_bytes(rest)?),
             ["cost", name, n] => {
                 let mut model = (*config.cost_model).clone();
                 let opcode =
@@ -111,22 +212,17 @@ fn build_program(header: &[&str], code: &[&str]) -> Result<Program, String> {
             ["jump_table", rest @ ..] => jump_table_labels = rest.iter().map(|s| s.to_string()).collect(),
             ["raw_code", rest @ ..] => raw_code = Some(parse_bytes(rest)?),
             ["raw_bitmask", rest @ ..] => raw_bitmask = parse_bytes(rest)?,
-            [] => {}
-            other => builder_setup.push((other[0].to_string(), other[1..].iter().map(|s| s.to_string()).collect())),
+            other => return Err(format!("unknown header directive `{}`", other.join(" "))),
         }
     }
-    if let Some((name, _)) = builder_setup.first() {
-        return Err(format!("unknown header directive `{name}`"));
-    }
-    let ro_size = sizes[0].unwrap_or(ro_data.len() as u32);
-    let rw_size = sizes[1].unwrap_or(rw_data.len() as u32);
-    let stack_size = sizes[2].unwrap_or(0x1000);
 
     if let Some(code_bytes) = raw_code {
+        let ro_data = layout.ro_data.unwrap_or_default();
+        let rw_data = layout.rw_data.unwrap_or_default();
         let mut parts = ProgramParts::new(isa);
-        parts.ro_data_size = ro_size;
-        parts.rw_data_size = rw_size;
-        parts.stack_size = stack_size;
+        parts.ro_data_size = layout.sizes[0].unwrap_or(ro_data.len() as u32);
+        parts.rw_data_size = layout.sizes[1].unwrap_or(rw_data.len() as u32);
+        parts.stack_size = layout.sizes[2].unwrap_or(0x1000);
         parts.ro_data = ro_data;
         parts.rw_data = rw_data;
         parts.code = code_bytes;
@@ -136,7 +232,76 @@ fn build_program(header: &[&str], code: &[&str]) -> Result<Program, String> {
         let blob = ProgramBlob::from_parts(&parts).map_err(|e| e.to_string());
         return Ok(Program { config, blob, labels: HashMap::new() });
     }
+    if !sections.asm.is_empty() {
+        if !jump_table_labels.is_empty() {
+            return Err("`jump_table` is for `code:`; use `%jump_table = @l ..` in `asm:`".into());
+        }
+        let (blob, labels) = assemble(isa, &sections.asm, layout)?;
+        return Ok(Program { config, blob, labels });
+    }
+    let (blob, labels) = build_canonical(isa, &sections.code, &jump_table_labels, layout)?;
+    Ok(Program { config, blob, labels })
+}
 
+/// A blob (or why it does not parse) and the code offset of every label.
+type Built = (Result<ProgramBlob, String>, HashMap<String, u32>);
+
+/// Name prefix of the exports the runner adds to learn where labels ended up.
+const LABEL_EXPORT: &str = "__spec_label_";
+
+/// Assembles an `asm:` section with Kestrel's assembler.
+fn assemble(isa: Isa, lines: &[&str], layout: Layout) -> Result<Built, String> {
+    // `%export = NAME @label` exports the instruction after the label; the runner adds one per
+    // label, reads the instruction indices back and removes them again before building.
+    let mut text = lines.join("\n");
+    let mut label_names = Vec::new();
+    for line in lines {
+        let definition = line.strip_prefix("pub ").unwrap_or(line);
+        if let Some((name, _)) = definition.strip_prefix('@').and_then(|rest| rest.split_once(':')) {
+            text.push_str(&format!("\n%export = {LABEL_EXPORT}{} @{name}", label_names.len()));
+            label_names.push(name.to_string());
+        }
+    }
+    let mut program = asm::parse(Some(isa), &text).map_err(|e| format!("assembler: {e}"))?;
+    if program.isa != isa {
+        return Err("the ISA comes from the `isa` line; do not use `%isa`".into());
+    }
+    let mut label_indices = HashMap::new();
+    program.exports.retain(|export| {
+        let Some(index) = export.name.strip_prefix(LABEL_EXPORT.as_bytes()) else { return true };
+        let index: usize = String::from_utf8_lossy(index).parse().expect("own export name");
+        if let asm::ExportTarget::Instruction(instruction) = export.target {
+            label_indices.insert(label_names[index].clone(), instruction as usize);
+        }
+        false
+    });
+    if let Some(size) = layout.sizes[0] {
+        program.ro_data_size = size;
+    }
+    if let Some(size) = layout.sizes[1] {
+        program.rw_data_size = size;
+    }
+    if let Some(size) = layout.sizes[2] {
+        program.stack_size = size;
+    }
+    if let Some(data) = layout.ro_data {
+        program.ro_data = data;
+    }
+    if let Some(data) = layout.rw_data {
+        program.rw_data = data;
+    }
+    let built = program.to_builder().build().map_err(|e| format!("build failed: {}", program.build_error(e)))?;
+    let code_len = ProgramBlob::parse(ArcBytes::from(built.blob.clone())).map_or(0, |blob| blob.code_len());
+    let labels = label_indices
+        .into_iter()
+        .map(|(name, index)| (name, built.instruction_offsets.get(index).copied().unwrap_or(code_len)))
+        .collect();
+    let blob = ProgramBlob::parse(ArcBytes::from(built.blob)).map_err(|e| e.to_string());
+    Ok((blob, labels))
+}
+
+/// Builds a `code:` section (canonical mnemonics) with the blob builder.
+fn build_canonical(isa: Isa, code: &[&str], jump_table_labels: &[String], layout: Layout) -> Result<Built, String> {
     // Pass 1: labels -> (instruction index, block index).
     let mut label_at: HashMap<String, (usize, Option<u32>)> = HashMap::new();
     let mut lines = Vec::new();
@@ -162,14 +327,16 @@ fn build_program(header: &[&str], code: &[&str]) -> Result<Program, String> {
             .and_then(|&(_, block)| block)
             .ok_or_else(|| format!("unknown or mid-block label `{name}`"))
     };
+    let ro_data = layout.ro_data.unwrap_or_default();
+    let rw_data = layout.rw_data.unwrap_or_default();
     let mut builder = ProgramBlobBuilder::new(isa);
     builder.set_ignore_instruction_set_incompatibility(true);
-    builder.set_ro_data_size(ro_size);
-    builder.set_rw_data_size(rw_size);
-    builder.set_stack_size(stack_size);
+    builder.set_ro_data_size(layout.sizes[0].unwrap_or(ro_data.len() as u32));
+    builder.set_rw_data_size(layout.sizes[1].unwrap_or(rw_data.len() as u32));
+    builder.set_stack_size(layout.sizes[2].unwrap_or(0x1000));
     builder.set_ro_data(ro_data);
     builder.set_rw_data(rw_data);
-    for label in &jump_table_labels {
+    for label in jump_table_labels {
         builder.add_jump_table_entry(target(label)?);
     }
     for (opcode, operands) in &lines {
@@ -210,15 +377,12 @@ fn build_program(header: &[&str], code: &[&str]) -> Result<Program, String> {
     let labels = label_at
         .into_iter()
         .map(|(name, (index, _))| {
-            let offset = built.instruction_offsets.get(index).copied().unwrap_or_else(|| {
-                // A label after the last instruction: the code end.
-                built.instruction_offsets.last().map_or(0, |_| u32::MAX)
-            });
-            (name, offset)
+            // A label after the last instruction: the code end.
+            (name, built.instruction_offsets.get(index).copied().unwrap_or(u32::MAX))
         })
         .collect();
     let blob = ProgramBlob::parse(ArcBytes::from(built.blob)).map_err(|e| e.to_string());
-    Ok(Program { config, blob, labels })
+    Ok((blob, labels))
 }
 
 fn parse_interrupt(text: &str) -> Result<InterruptKind, String> {
@@ -258,6 +422,8 @@ fn parse_option_u32(text: &str, labels: &HashMap<String, u32>) -> Result<Option<
 }
 
 fn check_state(instance: &Instance, words: &[&str], labels: &HashMap<String, u32>) -> Result<(), String> {
+    // The host sees Latest32 registers as their low 32 bits (runtime.md §7.1).
+    let register_mask = if instance.module().is_64_bit() { u64::MAX } else { 0xffff_ffff };
     for word in words {
         let (key, value) = word.split_once('=').ok_or_else(|| format!("bad assertion `{word}`"))?;
         let (actual, expected): (String, String) = match key {
@@ -269,7 +435,7 @@ fn check_state(instance: &Instance, words: &[&str], labels: &HashMap<String, u32
             "heap" => (format!("{:?}", instance.heap_size().ok()), format!("{:?}", Some(parse_u64(value)? as u32))),
             reg => {
                 let reg = parse_reg(reg)?;
-                (format!("{:#x}", instance.reg(reg)), format!("{:#x}", parse_u64(value)?))
+                (format!("{:#x}", instance.reg(reg)), format!("{:#x}", parse_u64(value)? & register_mask))
             }
         };
         if actual != expected {
@@ -279,37 +445,34 @@ fn check_state(instance: &Instance, words: &[&str], labels: &HashMap<String, u32
     Ok(())
 }
 
-fn run_file(text: &str) -> Result<(), String> {
-    let mut header = Vec::new();
-    let mut code = Vec::new();
-    let mut steps = Vec::new();
-    let mut section = 0;
-    for raw in text.lines() {
-        let line = raw.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
-        }
-        match line {
-            "code:" => section = 1,
-            "steps:" => section = 2,
-            _ => [&mut header, &mut code, &mut steps][section].push(line),
-        }
-    }
-    let program = build_program(&header, &code)?;
+/// Runs one file on one ISA. With `trace`, step tracing is switched on (unless the file uses it
+/// itself), `Step` interrupts are resumed transparently and the pc of every instruction about to
+/// run is added to `trace`; the script's checks must pass all the same.
+fn run_case(text: &str, isa: Isa, mut trace: Option<&mut Vec<u32>>) -> Result<Option<ProgramBlob>, String> {
+    let sections = sections(text, isa)?;
+    let program = build_program(isa, &sections)?;
     let labels = program.labels;
+    let mut config = program.config;
+    if config.step_tracing {
+        trace = None;
+    } else if trace.is_some() {
+        config.step_tracing = true;
+    }
+    let steps = sections.steps;
     let module = program
         .blob
+        .as_ref()
         .map_err(|e| format!("blob: {e}"))
-        .and_then(|blob| Module::from_blob(&program.config, &blob).map_err(|e| e.to_string()));
+        .and_then(|blob| Module::from_blob(&config, blob).map_err(|e| e.to_string()));
     if steps.first() == Some(&"error") {
         return match module {
-            Err(_) => {
-                if let (Some(expected), Err(message)) = (steps.get(1), &module)
+            Err(message) => {
+                if let Some(expected) = steps.get(1)
                     && !message.contains(expected.trim_start_matches("message "))
                 {
                     return Err(format!("error `{message}` does not contain `{expected}`"));
                 }
-                Ok(())
+                Ok(None)
             }
             Ok(_) => Err("module creation succeeded, expected an error".into()),
         };
@@ -346,7 +509,13 @@ fn run_file(text: &str) -> Result<(), String> {
                 }
                 ["run", kind, rest @ ..] => {
                     let expected = parse_interrupt(kind)?;
-                    let actual = instance.run().map_err(|e| format!("run failed: {e}"))?;
+                    let actual = loop {
+                        let interrupt = instance.run().map_err(|e| format!("run failed: {e}"))?;
+                        match (&mut trace, interrupt) {
+                            (Some(pcs), InterruptKind::Step) => pcs.extend(instance.program_counter()),
+                            _ => break interrupt,
+                        }
+                    };
                     let actual_cmp = match actual {
                         InterruptKind::Segfault(s) => InterruptKind::Segfault(Segfault { page_size: 0, ..s }),
                         other => other,
@@ -427,36 +596,95 @@ fn run_file(text: &str) -> Result<(), String> {
         })();
         result.map_err(fail)?;
     }
-    Ok(())
+    Ok(program.blob.ok())
 }
 
-#[allow(clippy::print_stdout, reason = "a harness-less test reports each case on stdout")]
-fn main() {
+struct SpecFile {
+    name: String,
+    text: String,
+    isas: Result<Vec<Isa>, String>,
+}
+
+fn spec_files() -> Vec<SpecFile> {
     let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/spec"));
-    let filter = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
     let mut paths: Vec<_> =
         std::fs::read_dir(dir).expect("tests/spec").filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.retain(|p| p.extension().is_some_and(|e| e == "txt"));
     paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let name = path.file_stem().expect("file name").to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&path).expect("readable spec file");
+            let isas = file_isas(&text);
+            SpecFile { name, text, isas }
+        })
+        .collect()
+}
+
+/// The coverage test: every case again with step tracing, collecting executed opcodes.
+fn check_coverage(files: &[SpecFile]) -> Result<(), String> {
+    let mut executed: BTreeSet<(usize, Opcode)> = BTreeSet::new();
     let mut failures = Vec::new();
-    let mut count = 0;
-    for path in paths.iter().filter(|p| p.extension().is_some_and(|e| e == "txt")) {
-        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-        if filter.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
-            continue;
-        }
-        count += 1;
-        let text = std::fs::read_to_string(path).unwrap();
-        match run_file(&text) {
-            Ok(()) => println!("test spec::{name} ... ok"),
-            Err(message) => {
-                println!("test spec::{name} ... FAILED: {message}");
-                failures.push(name);
+    for file in files {
+        let Ok(isas) = &file.isas else { continue };
+        for &isa in isas {
+            let mut pcs = Vec::new();
+            match run_case(&file.text, isa, Some(&mut pcs)) {
+                Ok(Some(blob)) => {
+                    let code = blob.code_view();
+                    executed.extend(pcs.into_iter().map(|pc| (isa.index(), code.decode_at(pc).instruction.opcode)));
+                }
+                Ok(None) => {}
+                Err(message) => failures.push(format!("{}::{} (step-traced): {message}", file.name, isa.name())),
             }
         }
     }
-    println!("\n{} spec tests, {} failed", count, failures.len());
-    if !failures.is_empty() {
-        println!("failures: {failures:?}");
-        std::process::exit(1);
+    let mut missing: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for isa in Isa::ALL {
+        let wanted = Opcode::ALL.iter().copied().filter(|op| op.is_in(isa));
+        // JamV1 refuses to load a program with an `invalid` item, so it can never run one there.
+        let wanted = wanted.chain((isa != Isa::JamV1).then_some(Opcode::Invalid));
+        for opcode in wanted {
+            if !executed.contains(&(isa.index(), opcode)) {
+                let name = if opcode == Opcode::Invalid { "invalid" } else { opcode.name() };
+                missing.entry(isa.name()).or_default().push(name);
+            }
+        }
     }
+    let mut report = String::new();
+    for failure in &failures {
+        report.push_str(&format!("{failure}\n"));
+    }
+    for (isa, names) in &missing {
+        report.push_str(&format!("{isa}: {} opcode(s) never executed: {}\n", names.len(), names.join(" ")));
+    }
+    if report.is_empty() { Ok(()) } else { Err(report) }
+}
+
+fn main() {
+    let arguments = Arguments::from_args();
+    let files = Arc::new(spec_files());
+    let mut trials = Vec::new();
+    for (index, file) in files.iter().enumerate() {
+        match &file.isas {
+            Ok(isas) => {
+                for &isa in isas {
+                    let files = Arc::clone(&files);
+                    trials.push(Trial::test(format!("spec::{}::{}", file.name, isa.name()), move || {
+                        run_case(&files[index].text, isa, None).map(|_| ()).map_err(Failed::from)
+                    }));
+                }
+            }
+            Err(message) => {
+                let message = message.clone();
+                trials.push(Trial::test(format!("spec::{}", file.name), move || Err(Failed::from(message))));
+            }
+        }
+    }
+    let coverage_files = Arc::clone(&files);
+    trials.push(Trial::test("coverage::every_opcode_executed", move || {
+        check_coverage(&coverage_files).map_err(Failed::from)
+    }));
+    libtest_mimic::run(&arguments, trials).exit();
 }

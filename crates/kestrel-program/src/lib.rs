@@ -29,6 +29,7 @@ pub mod opcode;
 pub mod reg;
 pub mod varint;
 
+pub use asm::{AssembleError, assemble};
 pub use blob::{Export, Exports, Imports, JumpTable, ProgramParts};
 pub use blob::{ParseError, ProgramBlob};
 pub use builder::{BuildError, ProgramBlobBuilder};

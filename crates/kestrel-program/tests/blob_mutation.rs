@@ -4,36 +4,19 @@
 //! result goes through the parser and all lazy accessors. Nothing may panic, and parsing the same
 //! bytes twice must give the same result.
 
-#![allow(clippy::print_stderr, reason = "tests say when shared test data is missing")]
+mod support;
 
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
 
 use kestrel_program::InstructionSetKind;
 use kestrel_program::blob::ProgramBlob;
 use kestrel_program::varint::{read_varint, write_varint};
-
-/// SplitMix64: tiny, deterministic, good enough to pick mutations.
-struct Rng(u64);
+use support::rng::Rng;
+use support::testdata;
 
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, bound: usize) -> usize {
-        if bound == 0 { 0 } else { (self.next() % bound as u64) as usize }
-    }
-
-    fn chance(&mut self, numerator: u64, denominator: u64) -> bool {
-        self.next() % denominator < numerator
-    }
-
+    /// A byte, half of the time one of those that parsers tend to treat specially.
     fn byte(&mut self) -> u8 {
         const INTERESTING: [u8; 16] =
             [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x7f, 0x80, 0x81, 0x83, 0xc0, 0xe0, 0xf0, 0xff];
@@ -256,7 +239,7 @@ fn check(input: &[u8], context: &str) {
 /// Runs `rounds` mutations of `original`; returns how many parsed and the distinct errors seen.
 fn mutate_container(seed: u64, name: &str, original: &[u8], rounds: usize) -> (usize, BTreeSet<String>) {
     let mut errors = BTreeSet::new();
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let hot = hot_positions(original);
     let mut accepted = 0;
     for round in 0..rounds {
@@ -315,11 +298,8 @@ fn mutated_small_blobs_never_panic() {
     sections[5].payload = vec![0x01, 0x01, 0x09, 0x07, 0x07, 0x00, 0x00, 0x01, 0xdd, 0x00, 0x03, 0x00, 0x00];
     latest64 = join(&header, &sections);
     inputs.push(("example latest64".to_owned(), latest64));
-    let hello =
-        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/blobs/example-hello-world.polkavm"));
-    match std::fs::read(hello) {
-        Ok(bytes) => inputs.push(("hello world".to_owned(), bytes)),
-        Err(_) => eprintln!("skipped: {} not found", hello.display()),
+    if let Some(bytes) = testdata::blob_bytes("example-hello-world.polkavm") {
+        inputs.push(("hello world".to_owned(), bytes));
     }
     let mut all_errors = BTreeSet::new();
     for (index, (name, bytes)) in inputs.iter().enumerate() {
@@ -357,11 +337,7 @@ fn mutated_small_blobs_never_panic() {
 #[test]
 fn mutated_large_blobs_never_panic() {
     for (index, name) in ["quake.polkavm", "doom.polkavm"].into_iter().enumerate() {
-        let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/blobs")).join(name);
-        let Ok(bytes) = std::fs::read(&path) else {
-            eprintln!("skipped: {} not found", path.display());
-            continue;
-        };
+        let Some(bytes) = testdata::blob_bytes(name) else { continue };
         let (accepted, _) = mutate_container(0xb16_0000 + index as u64, name, &bytes, 150);
         assert!(accepted > 10, "{name}: only {accepted} mutants parsed");
     }
@@ -369,22 +345,14 @@ fn mutated_large_blobs_never_panic() {
 
 #[test]
 fn mutated_raw_jam_code_never_panics() {
-    let directory = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/jam-pvm/programs"));
     let mut programs = Vec::new();
     for name in
         ["inst_add_32", "inst_jump_indirect_invalid_djump_to_zero_nok", "riscv_rv64ui_add", "inst_load_imm_and_jump"]
     {
-        let path = directory.join(format!("{name}.json"));
-        let Ok(text) = std::fs::read(&path) else {
-            eprintln!("skipped: {} not found", path.display());
-            return;
-        };
-        let json: serde_json::Value = serde_json::from_slice(&text).unwrap();
-        let program: Vec<u8> =
-            json["program"].as_array().unwrap().iter().map(|byte| byte.as_u64().unwrap() as u8).collect();
-        programs.push(program);
+        let Some(text) = testdata::read(&format!("jam-pvm/programs/{name}.json")) else { return };
+        programs.push(testdata::jam_program(&serde_json::from_slice(&text).unwrap()));
     }
-    let mut rng = Rng(0x1a3_0000);
+    let mut rng = Rng::new(0x1a3_0000);
     let mut accepted = 0;
     for round in 0..1500 {
         let mut bytes = programs[round % programs.len()].clone();
@@ -400,7 +368,7 @@ fn mutated_raw_jam_code_never_panics() {
 
 #[test]
 fn random_bytes_never_panic() {
-    let mut rng = Rng(0xdead_beef);
+    let mut rng = Rng::new(0xdead_beef);
     for round in 0..1000 {
         let length = rng.below(48);
         let mut bytes: Vec<u8> = (0..length).map(|_| rng.byte()).collect();

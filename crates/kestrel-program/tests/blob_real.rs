@@ -1,23 +1,14 @@
 //! Real programs: the `.polkavm` files of `../shared/testdata/blobs` (facts from its README) and
 //! the 307 raw JAM code blobs of the JAM PVM test vectors.
 
-#![allow(clippy::print_stderr, reason = "tests say when shared test data is missing")]
-
-use std::path::{Path, PathBuf};
+mod support;
 
 use kestrel_program::blob::{Export, ProgramBlob};
 use kestrel_program::{InstructionSetKind, ParseError};
-
-fn testdata() -> PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata")).to_path_buf()
-}
+use support::testdata;
 
 fn read_blob(name: &str) -> Option<ProgramBlob> {
-    let path = testdata().join("blobs").join(name);
-    let Ok(bytes) = std::fs::read(&path) else {
-        eprintln!("skipped: {} not found", path.display());
-        return None;
-    };
+    let bytes = testdata::blob_bytes(name)?;
     let blob = ProgramBlob::parse(bytes.clone().into()).unwrap_or_else(|error| panic!("{name}: {error}"));
     assert_eq!(ProgramBlob::blob_length(&bytes), Some(bytes.len() as u64));
     Some(blob)
@@ -88,20 +79,13 @@ fn quake() {
 
 #[test]
 fn every_polkavm_file_parses() {
-    let directory = testdata().join("blobs");
-    let Ok(entries) = std::fs::read_dir(&directory) else {
-        eprintln!("skipped: {} not found", directory.display());
-        return;
-    };
+    let Some(paths) = testdata::files("blobs", "polkavm") else { return };
     let mut count = 0;
-    for entry in entries {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|extension| extension == "polkavm") {
-            let bytes = std::fs::read(&path).unwrap();
-            let blob = ProgramBlob::parse(bytes.into()).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-            check_consistency(&blob);
-            count += 1;
-        }
+    for path in paths {
+        let bytes = std::fs::read(&path).unwrap();
+        let blob = ProgramBlob::parse(bytes.into()).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        check_consistency(&blob);
+        count += 1;
     }
     assert!(count >= 3, "expected at least the three documented blobs, found {count}");
 }
@@ -115,26 +99,15 @@ struct Vector {
 }
 
 fn jam_vectors() -> Option<Vec<Vector>> {
-    let directory = testdata().join("jam-pvm").join("programs");
-    let Ok(entries) = std::fs::read_dir(&directory) else {
-        eprintln!("skipped: {} not found", directory.display());
-        return None;
-    };
-    let mut vectors = Vec::new();
-    for entry in entries {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|extension| extension != "json") {
-            continue;
-        }
-        let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-        let program = json["program"].as_array().unwrap().iter().map(|byte| byte.as_u64().unwrap() as u8).collect();
-        vectors.push(Vector {
+    let mut vectors: Vec<Vector> = testdata::jam_vectors()?
+        .into_iter()
+        .map(|(_, json)| Vector {
             name: json["name"].as_str().unwrap().to_owned(),
-            program,
+            program: testdata::jam_program(&json),
             initial_pc: json["initial-pc"].as_u64().unwrap(),
             expected_pc: json["expected-pc"].as_u64().unwrap(),
-        });
-    }
+        })
+        .collect();
     vectors.sort_by(|a, b| a.name.cmp(&b.name));
     Some(vectors)
 }

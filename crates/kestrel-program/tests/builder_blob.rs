@@ -2,19 +2,15 @@
 //! `instructions.md` §8, §9.6. Vectors marked "polkavm 0.37" were produced by running polkavm-common
 //! 0.37's `ProgramBlobBuilder` (or `assemble`) as a black box on the same input.
 
+mod support;
+
 use kestrel_program::builder::{BuildError, ProgramBlobBuilder, Referrer};
 use kestrel_program::encode::EncodeError;
 use kestrel_program::{Args, Instruction, InstructionSetKind, Opcode, Reg};
+use support::code::{hex, insn};
+use support::spec::{EXAMPLE_14_JAM_V1, example_14_latest64};
 
 use InstructionSetKind::{JamV1, Latest32, Latest64, ReviveV1};
-
-fn hex(text: &str) -> Vec<u8> {
-    text.split_whitespace().map(|pair| u8::from_str_radix(pair, 16).unwrap()).collect()
-}
-
-fn insn(opcode: Opcode, args: Args) -> Instruction {
-    Instruction::new(opcode, args).expect("operands match the format")
-}
 
 fn trap() -> Instruction {
     insn(Opcode::Trap, Args::None)
@@ -96,18 +92,11 @@ fn spec_example(isa: InstructionSetKind) -> ProgramBlobBuilder {
     builder
 }
 
-const SPEC_EXAMPLE_JAM_V1: &str = "
-    50 56 4d 00 03 42 00 00 00 00 00 00 00 01 04 10
-    04 90 00 02 02 68 69 03 02 01 02 04 0a 01 00 00
-    00 00 68 65 6c 6c 6f 05 07 01 00 04 6d 61 69 6e
-    06 0f 01 01 09 08 33 07 00 00 01 0a 32 00 00 61
-    01 00";
-
 #[test]
 fn spec_example_jam_v1_byte_for_byte() {
     let built = spec_example(JamV1).build().unwrap();
     assert_eq!(built.blob.len(), 66);
-    assert_eq!(built.blob, hex(SPEC_EXAMPLE_JAM_V1));
+    assert_eq!(built.blob, EXAMPLE_14_JAM_V1);
     assert_eq!(built.instruction_offsets, [0, 5, 6, 8]);
     assert_eq!(built.basic_block_offsets, [0, 8]);
     assert_eq!(built.jump_table, [8]);
@@ -116,7 +105,7 @@ fn spec_example_jam_v1_byte_for_byte() {
 #[test]
 fn spec_example_other_legacy_sets_differ_only_in_the_version_byte() {
     for (isa, version) in [(ReviveV1, 0u8), (Latest32, 1)] {
-        let mut expected = hex(SPEC_EXAMPLE_JAM_V1);
+        let mut expected = EXAMPLE_14_JAM_V1;
         expected[4] = version;
         assert_eq!(spec_example(isa).to_vec().unwrap(), expected, "{isa}");
     }
@@ -124,10 +113,7 @@ fn spec_example_other_legacy_sets_differ_only_in_the_version_byte() {
 
 #[test]
 fn spec_example_latest64_byte_for_byte() {
-    let mut expected = hex(SPEC_EXAMPLE_JAM_V1)[..0x30].to_vec();
-    expected[4] = 2;
-    expected[5] = 0x40;
-    expected.extend(hex("06 0d 01 01 09 07 07 00 00 01 dd 00 03 00 00 00"));
+    let expected = example_14_latest64();
     let built = spec_example(Latest64).build().unwrap();
     assert_eq!(built.blob, expected);
     assert_eq!(built.blob.len(), 64);

@@ -1,17 +1,12 @@
 //! Instruction encoding against the verified table of `instructions.md` §2.4 and the writer rules of §8.
 
+mod support;
+
 use kestrel_program::encode::{EncodeError, EncodeOptions};
 use kestrel_program::{Args, Instruction, InstructionSetKind, Opcode, Reg};
+use support::code::{hex, insn};
 
 use InstructionSetKind::{JamV1, Latest32, Latest64, ReviveV1};
-
-fn hex(text: &str) -> Vec<u8> {
-    text.split_whitespace().map(|pair| u8::from_str_radix(pair, 16).unwrap()).collect()
-}
-
-fn insn(opcode: Opcode, args: Args) -> Instruction {
-    Instruction::new(opcode, args).expect("operands match the format")
-}
 
 fn encode(instruction: Instruction, isa: InstructionSetKind, pc: u32) -> Result<Vec<u8>, EncodeError> {
     let mut out = vec![0xaa]; // encode appends; keep a sentinel to prove it

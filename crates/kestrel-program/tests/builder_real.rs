@@ -1,24 +1,13 @@
 //! Rebuilding the real programs of `../shared/testdata/blobs` from their decoded instructions.
 //! They were written by PolkaVM's own builder, so a faithful builder reproduces them exactly.
 
-#![allow(clippy::print_stderr, reason = "tests say when shared test data is missing")]
+mod support;
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use kestrel_program::builder::ProgramBlobBuilder;
 use kestrel_program::{Instruction, Opcode, ProgramBlob};
-
-fn read(name: &str) -> Option<Vec<u8>> {
-    let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/blobs")).join(name);
-    match std::fs::read(&path) {
-        Ok(bytes) => Some(bytes),
-        Err(_) => {
-            eprintln!("skipped: {} not found", path.display());
-            None
-        }
-    }
-}
+use support::testdata;
 
 /// Decodes `blob` and feeds it back through the builder with block-index targets.
 fn rebuild(blob: &ProgramBlob) -> Vec<u8> {
@@ -79,7 +68,7 @@ fn rebuild(blob: &ProgramBlob) -> Vec<u8> {
 }
 
 fn check(name: &str) {
-    let Some(bytes) = read(name) else { return };
+    let Some(bytes) = testdata::blob_bytes(name) else { return };
     let blob = ProgramBlob::parse(bytes.clone().into()).unwrap();
     let rebuilt = rebuild(&blob);
     let first_difference = bytes.iter().zip(&rebuilt).position(|(a, b)| a != b);
@@ -105,7 +94,7 @@ fn quake_rebuilds_to_the_same_instructions() {
     // quake.polkavm (ReviveV1) contains two `invalid` items: 2-byte instructions with opcode byte
     // 101, unassigned in ReviveV1 (an older numbering). Their bytes cannot be reproduced from
     // `invalid`, so compare the decoded instruction streams instead, targets mapped by position.
-    let Some(bytes) = read("quake.polkavm") else { return };
+    let Some(bytes) = testdata::blob_bytes("quake.polkavm") else { return };
     let original = ProgramBlob::parse(bytes.into()).unwrap();
     let rebuilt = ProgramBlob::parse(rebuild(&original).into()).unwrap();
     let items = |blob: &ProgramBlob| -> Vec<_> { blob.code_view().instructions().collect() };

@@ -1,24 +1,13 @@
 //! Property test: random programs → `ProgramBlobBuilder` → `ProgramBlob::parse` → decode gives back
 //! the same instructions (block-index targets mapped to offsets), for all four instruction sets.
 
+mod support;
+
 use kestrel_program::builder::ProgramBlobBuilder;
 use kestrel_program::{ArcBytes, Args, Format, Instruction, InstructionSetKind, Opcode, ProgramBlob, Reg};
-
-/// xorshift64: deterministic, dependency-free.
-struct Rng(u64);
+use support::rng::Rng;
 
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
     /// Immediates of every encoded length, with the boundaries overrepresented.
     fn imm(&mut self) -> u32 {
         let edges = [0u32, 1, 0x7f, 0x80, 0xffff_ff80, 0xffff_ff7f, 0x7fff, 0x8000, 0x7f_ffff, 0x80_0000, u32::MAX];
@@ -94,7 +83,7 @@ impl HasTarget for Format {
 }
 
 fn round_trip(seed: u64, isa: InstructionSetKind) {
-    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let mut rng = Rng::xorshift(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let length = [1, 2, 10, 100, 400][rng.below(5)] + rng.below(50);
     let (code, blocks) = random_program(&mut rng, isa, length);
 
@@ -179,7 +168,7 @@ fn every_opcode_round_trips_in_every_set() {
     for isa in InstructionSetKind::ALL {
         for &opcode in Opcode::ALL.iter().filter(|opcode| opcode.is_in(isa)) {
             for seed in 0..20u64 {
-                let mut rng = Rng(seed + 1);
+                let mut rng = Rng::xorshift(seed + 1);
                 let mut instruction = Instruction { opcode, args: rng.args(opcode.format()) };
                 instruction.args.set_target(0);
                 let mut builder = ProgramBlobBuilder::new(isa);

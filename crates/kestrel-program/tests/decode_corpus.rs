@@ -4,14 +4,11 @@
 
 #![allow(clippy::print_stdout, reason = "the test prints decode statistics")]
 
-use std::path::{Path, PathBuf};
+mod support;
 
 use kestrel_program::decode::Code;
 use kestrel_program::{ArcBytes, InstructionSetKind, Opcode, ProgramBlob};
-
-fn testdata() -> PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata")).to_path_buf()
-}
+use support::testdata;
 
 #[derive(Debug, PartialEq, Eq)]
 struct Stats {
@@ -59,11 +56,11 @@ fn survey(code: &Code<'_>, name: &str) -> Stats {
 
 #[test]
 fn real_blobs() {
-    let dir = testdata().join("blobs");
-    if !dir.is_dir() {
-        println!("skipped: {} not found", dir.display());
+    // A missing directory skips the test; a missing blob in it fails.
+    if testdata::files("blobs", "polkavm").is_none() {
         return;
     }
+    let dir = testdata::path("blobs");
     // (file, ISA, code length, jump-table entries) from the test data's README, and the decode
     // counts of this implementation (items incl. the implicit end item, invalid items, targets).
     let expected = [
@@ -126,11 +123,6 @@ fn real_blobs() {
     }
 }
 
-/// Pulls `"program": [ ... ]` out of a JAM test vector.
-fn program_bytes(json: &serde_json::Value) -> Option<Vec<u8>> {
-    json.get("program")?.as_array()?.iter().map(|v| v.as_u64().and_then(|b| u8::try_from(b).ok())).collect()
-}
-
 /// The JAM vectors (v0.4, Graypaper 0.5.4) number the bit-manipulation group like ReviveV1
 /// (`count_set_bits_64` = 102 … `reverse_byte` = 111), not like polkavm 0.37's JamV1 (101 … 110).
 /// Decoded as ReviveV1 the only `invalid` items are implicit end items (most vectors end without
@@ -138,25 +130,13 @@ fn program_bytes(json: &serde_json::Value) -> Option<Vec<u8>> {
 /// and the other bit-manipulation vectors silently decode as different mnemonics.
 #[test]
 fn jam_test_vectors() {
-    let dir = testdata().join("jam-pvm/programs");
-    if !dir.is_dir() {
-        println!("skipped: {} not found", dir.display());
-        return;
-    }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("readable directory")
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    files.sort();
-    assert_eq!(files.len(), 307);
-    let programs: Vec<(String, ProgramBlob)> = files
+    let Some(vectors) = testdata::jam_vectors() else { return };
+    assert_eq!(vectors.len(), 307);
+    let programs: Vec<(String, ProgramBlob)> = vectors
         .iter()
-        .map(|path| {
+        .map(|(path, json)| {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?").to_owned();
-            let json: serde_json::Value =
-                serde_json::from_slice(&std::fs::read(path).expect("readable vector")).expect("valid JSON");
-            let program = program_bytes(&json).expect("program field");
+            let program = testdata::jam_program(json);
             // The container layout does not depend on the legacy ISA chosen here.
             let blob = ProgramBlob::from_raw_jam_code(InstructionSetKind::ReviveV1, ArcBytes::from(program))
                 .unwrap_or_else(|error| panic!("{name}: {error}"));

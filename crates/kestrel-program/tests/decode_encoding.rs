@@ -1,11 +1,11 @@
 //! Operand decoding: every row of `instructions.md` §2.4 in both encodings, and the verified
 //! examples of §2.1–§2.3.
 
-mod decode_common;
+mod support;
 
-use decode_common::{bitmask, items, legacy};
 use kestrel_program::decode::Code;
 use kestrel_program::{Args, Instruction, InstructionSetKind, Opcode, Reg};
+use support::decode::{bitmask, items, legacy};
 
 use InstructionSetKind::{JamV1, Latest32, Latest64, ReviveV1};
 

@@ -1,10 +1,10 @@
 //! Latest64 structure: `instructions.md` §4 and §7.2 (Latest64).
 
-mod decode_common;
+mod support;
 
-use decode_common::{invalid, items, parsed, valid_targets};
 use kestrel_program::decode::{Code, MACRO_BLOCK_SIZE};
 use kestrel_program::{Args, InstructionSetKind, Opcode, Reg};
+use support::decode::{invalid, items, parsed, valid_targets};
 
 use Opcode::*;
 

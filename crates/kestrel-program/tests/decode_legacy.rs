@@ -1,10 +1,10 @@
 //! Legacy instruction structure: `instructions.md` §3.3–§3.6 and §7.2 (legacy).
 
-mod decode_common;
+mod support;
 
-use decode_common::{bitmask, invalid, items, legacy, parsed, valid_targets};
 use kestrel_program::decode::Code;
 use kestrel_program::{Args, InstructionSetKind, Opcode, Reg};
+use support::decode::{bitmask, invalid, items, legacy, parsed, valid_targets};
 
 use InstructionSetKind::{JamV1, Latest32, ReviveV1};
 use Opcode::*;
@@ -131,7 +131,7 @@ fn no_implicit_end_trap_after_non_falling_instructions_or_invalid_items() {
     // Empty code: nothing at all.
     let empty = Code::new(JamV1, &[], &[]);
     assert_eq!(items(&empty), []);
-    assert_eq!(valid_targets(&empty), []);
+    assert_eq!(valid_targets(&empty), [0u32; 0]);
     assert!(!empty.is_instruction_boundary(0));
 }
 

@@ -2,30 +2,13 @@
 //! directly from the pseudo-code of `instructions.md` §3.3, §3.6, §4.4 and the rules of §3.4,
 //! §4.5, §7.2 (bit-by-bit, no shortcuts), plus internal consistency of every query.
 
+mod support;
+
 use kestrel_program::decode::Code;
 use kestrel_program::{InstructionSetKind, Opcode, ParsedInstruction};
+use support::rng::Rng;
 
 use InstructionSetKind::{JamV1, Latest32, Latest64, ReviveV1};
-
-/// xorshift64* — deterministic, no dependencies.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn chance(&mut self, numerator: u64, denominator: u64) -> bool {
-        self.below(denominator) < numerator
-    }
-}
 
 type Item = (u32, u32, Opcode);
 
@@ -231,7 +214,7 @@ fn check(code: &Code<'_>, expected_items: &[Item], expected_targets: &[u32], rng
         if len == 0 {
             break;
         }
-        let o = rng.below(u64::from(len)) as u32;
+        let o = rng.below(len as usize) as u32;
         let resumed: Vec<ParsedInstruction> = code.instructions_from(o).collect();
         let (first, rest) = resumed.split_first().expect("non-empty below len");
         assert_eq!(*first, code.decode_at(o), "{what}: instructions_from({o}) first item");
@@ -259,7 +242,7 @@ fn probe_offsets(len: u32, rng: &mut Rng) -> Vec<u32> {
         return (0..len + 3).collect();
     }
     let mut probes: Vec<u32> = (0..len + 3).filter(|o| o % 1024 < 40 || o % 1024 > 1000 || *o + 40 > len).collect();
-    probes.extend((0..300).map(|_| rng.below(u64::from(len)) as u32));
+    probes.extend((0..300).map(|_| rng.below(len as usize) as u32));
     probes.sort_unstable();
     probes.dedup();
     probes
@@ -273,15 +256,15 @@ fn random_legacy_case(rng: &mut Rng) -> (Vec<u8>, Vec<u8>) {
         0 => rng.below(8),
         1 => rng.below(40),
         _ => rng.below(300),
-    } as usize;
+    };
     let code: Vec<u8> = (0..len)
         .map(|_| match rng.below(4) {
             // Bias towards a few structurally interesting opcodes.
-            0 => [0x00, 0x01, 0x28, 0x32, 0x33, 0xAA, 0x51, 0x14][rng.below(8) as usize],
+            0 => [0x00, 0x01, 0x28, 0x32, 0x33, 0xAA, 0x51, 0x14][rng.below(8)],
             _ => rng.next() as u8,
         })
         .collect();
-    let density = [0, 2, 8, 30, 60, 100][rng.below(6) as usize];
+    let density = [0, 2, 8, 30, 60, 100][rng.below(6)];
     let mut mask = vec![0u8; len.div_ceil(8)];
     for i in 0..len {
         if rng.below(100) < density {
@@ -291,8 +274,8 @@ fn random_legacy_case(rng: &mut Rng) -> (Vec<u8>, Vec<u8>) {
     // Inject §3.6 patterns: instruction at 8k+7, 24 clear bits, a set bit at 8k+32, code ending
     // 26..=31 bytes after the instruction.
     if len >= 40 && rng.chance(1, 3) {
-        let pos = (rng.below((len as u64 - 33) / 8 + 1) * 8 + 7) as usize;
-        let new_len = pos + 26 + rng.below(6) as usize;
+        let pos = rng.below((len - 33) / 8 + 1) * 8 + 7;
+        let new_len = pos + 26 + rng.below(6);
         if new_len <= len {
             let mut code = code;
             code.truncate(new_len);
@@ -332,11 +315,11 @@ fn random_latest64_case(rng: &mut Rng) -> Vec<u8> {
         0 => rng.below(16),
         1 => rng.below(200),
         _ => rng.below(2600),
-    } as usize;
+    };
     (0..len)
         .map(|_| match rng.below(8) {
             0 => 0xFF,
-            1 => [0x00, 0x01, 0x02, 0xD9, 0xF0, 0xFE, 0x3A, 0xED][rng.below(8) as usize],
+            1 => [0x00, 0x01, 0x02, 0xD9, 0xF0, 0xFE, 0x3A, 0xED][rng.below(8)],
             _ => rng.next() as u8,
         })
         .collect()
@@ -344,7 +327,7 @@ fn random_latest64_case(rng: &mut Rng) -> Vec<u8> {
 
 #[test]
 fn legacy_decoding_matches_the_reference() {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
     let mut quirks = 0;
     let mut implicit = 0;
     let mut gaps = 0;
@@ -373,7 +356,7 @@ fn legacy_decoding_matches_the_reference() {
 
 #[test]
 fn latest64_decoding_matches_the_reference() {
-    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    let mut rng = Rng::new(0xD1B5_4A32_D192_ED03);
     let mut prefixed = 0;
     let mut overhangs = 0;
     for case in 0..400 {

@@ -1,10 +1,10 @@
 //! Control-transfer rules on top of the decoder: `instructions.md` §7.3, §7.4, `runtime.md` §13.
 
-mod decode_common;
+mod support;
 
-use decode_common::legacy;
 use kestrel_program::decode::{Code, DynamicJump, RETURN_TO_HOST_ADDRESS, jump_table_index};
 use kestrel_program::{InstructionSetKind, ParsedInstruction};
+use support::decode::legacy;
 
 use InstructionSetKind::{JamV1, Latest64};
 

@@ -1,9 +1,7 @@
 //! Disassembly of decoded code: the spec's example programs in legacy and Latest64 encodings, and
 //! the real blobs of the test data.
 
-#![allow(clippy::print_stderr, reason = "tests say when shared test data is missing")]
-
-use std::path::PathBuf;
+mod support;
 
 use kestrel_program::decode::Code;
 use kestrel_program::disasm::{
@@ -11,32 +9,14 @@ use kestrel_program::disasm::{
     to_assembly,
 };
 use kestrel_program::{ArcBytes, InstructionSetKind, ProgramBlob};
-
-/// `blob-format.md` §14, JamV1.
-const EXAMPLE_14_JAM: &[u8] = &[
-    0x50, 0x56, 0x4d, 0x00, 0x03, 0x42, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x04, 0x10, //
-    0x04, 0x90, 0x00, 0x02, 0x02, 0x68, 0x69, 0x03, 0x02, 0x01, 0x02, 0x04, 0x0a, 0x01, 0x00, 0x00, //
-    0x00, 0x00, 0x68, 0x65, 0x6c, 0x6c, 0x6f, 0x05, 0x07, 0x01, 0x00, 0x04, 0x6d, 0x61, 0x69, 0x6e, //
-    0x06, 0x0f, 0x01, 0x01, 0x09, 0x08, 0x33, 0x07, 0x00, 0x00, 0x01, 0x0a, 0x32, 0x00, 0x00, 0x61, //
-    0x01, 0x00,
-];
-
-/// The same program as Latest64 (§14: version byte, length and everything from 0x30 differ).
-fn example_14_latest64() -> Vec<u8> {
-    let mut bytes = EXAMPLE_14_JAM[..0x30].to_vec();
-    bytes[4] = 2;
-    bytes[5] = 0x40;
-    bytes.extend_from_slice(&[
-        0x06, 0x0d, 0x01, 0x01, 0x09, 0x07, 0x07, 0x00, 0x00, 0x01, 0xdd, 0x00, 0x03, 0x00, 0x00, 0x00,
-    ]);
-    bytes
-}
+use support::spec::{EXAMPLE_14_JAM_V1, SUM_LATEST64_CODE, SUM_LISTING, example_14_latest64};
+use support::testdata;
 
 #[test]
 fn spec_example_14_both_encodings() {
     for (bytes, isa, listing_text, trap) in [
         (
-            EXAMPLE_14_JAM.to_vec(),
+            EXAMPLE_14_JAM_V1.to_vec(),
             "jam_v1",
             "      0: a0 = 0x10000\n      5: ecalli 0\n      6: ret\n      8: trap\n",
             8,
@@ -79,28 +59,8 @@ fn spec_example_14_both_encodings() {
 /// listing; JamV1 has the same instructions at the legacy offsets.
 #[test]
 fn spec_program_9_6_both_encodings() {
-    #[rustfmt::skip]
-    let latest64: &[u8] = &[
-        0x04, 0x08, 0x01, 0x1c, 0x07, 0x0b, 0xbc, 0x78, 0x08, 0x7d, 0x77, 0xff, 0xd9, 0xf7, 0xe3, 0x87,
-        0x03, 0x00, 0x05, 0x09, 0x02, 0x03, 0x09, 0x09, 0x07, 0x00, 0x00, 0x01, 0x00, 0xdd, 0x01, 0x03,
-        0x00,
-    ];
-    let expected = "      0: a1 = 0
-      2: fallthrough
-      3: jump 14 if a0 == 0
-      6: a1 = a1 + a0
-      9: a0 = a0 - 1
-     12: jump 3
-     14: a0 = a1
-     16: ret
-     18: a2 = 0x2
-     21: jump [a2]
-     23: a0 = u8 [0x10000]
-     29: ecalli 1
-     31: ret
-";
-    let code = Code::new(InstructionSetKind::Latest64, latest64, &[]);
-    assert_eq!(disassemble(code.instructions(), &InstructionFormat::default()), expected);
+    let code = Code::new(InstructionSetKind::Latest64, SUM_LATEST64_CODE, &[]);
+    assert_eq!(disassemble(code.instructions(), &InstructionFormat::default()), SUM_LISTING);
 
     #[rustfmt::skip]
     let jam: &[u8] = &[
@@ -134,21 +94,9 @@ fn spec_program_9_6_both_encodings() {
     insta::assert_snapshot!(to_assembly(&source).unwrap());
 }
 
-fn testdata(name: &str) -> Option<Vec<u8>> {
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "../../../shared/testdata/blobs", name].iter().collect();
-    match std::fs::read(&path) {
-        Ok(bytes) => Some(bytes),
-        Err(_) => {
-            eprintln!("skipped: {} not found", path.display());
-            None
-        }
-    }
-}
-
 #[test]
 fn hello_world_blob() {
-    let Some(bytes) = testdata("example-hello-world.polkavm") else { return };
-    let blob = ProgramBlob::parse(ArcBytes::from(bytes)).unwrap();
+    let Some(blob) = testdata::blob("example-hello-world.polkavm") else { return };
     assert_eq!(blob.isa(), InstructionSetKind::Latest32);
     let items: Vec<_> = blob.code_view().instructions().collect();
     let text = disassemble(items.iter().copied(), &InstructionFormat::for_isa(blob.isa()));
@@ -166,8 +114,7 @@ fn hello_world_blob() {
 fn large_real_blobs() {
     for (name, isa) in [("quake.polkavm", InstructionSetKind::ReviveV1), ("doom.polkavm", InstructionSetKind::Latest32)]
     {
-        let Some(bytes) = testdata(name) else { continue };
-        let blob = ProgramBlob::parse(ArcBytes::from(bytes)).unwrap();
+        let Some(blob) = testdata::blob(name) else { continue };
         assert_eq!(blob.isa(), isa);
         let code = blob.code_view();
         let items: Vec<_> = code.instructions().collect();

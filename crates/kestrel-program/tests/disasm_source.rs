@@ -1,48 +1,11 @@
 //! Re-assemblable program text (`to_assembly`).
 
+mod support;
+
 use kestrel_program::disasm::{AssemblySource, DisasmError, LabelUse, to_assembly};
-use kestrel_program::{Args, Format, Instruction, InstructionSetKind, Opcode, ParsedInstruction, Reg};
-
-fn item(offset: u32, length: u32, opcode: Opcode, args: Args) -> ParsedInstruction {
-    ParsedInstruction { offset, length, instruction: Instruction::new(opcode, args).expect("valid operands") }
-}
-
-fn program(isa: InstructionSetKind, code_len: u32, instructions: &[ParsedInstruction]) -> AssemblySource<'_> {
-    AssemblySource {
-        isa,
-        ro_data_size: 0,
-        rw_data_size: 0,
-        stack_size: 0,
-        ro_data: &[],
-        rw_data: &[],
-        imports: Vec::new(),
-        exports: Vec::new(),
-        jump_table: Vec::new(),
-        code_len,
-        instructions,
-    }
-}
-
-/// The program of `instructions.md` §9.6 (Latest64 offsets).
-fn sum_program() -> Vec<ParsedInstruction> {
-    use Opcode::*;
-    use Reg::*;
-    vec![
-        item(0, 2, LoadImm, Args::RegImm { reg: A1, imm: 0 }),
-        item(2, 1, Fallthrough, Args::None),
-        item(3, 3, BranchEqImm, Args::RegImmOffset { reg: A0, imm: 0, target: 14 }),
-        item(6, 3, Add64, Args::RegRegReg { reg1: A1, reg2: A1, reg3: A0 }),
-        item(9, 3, AddImm64, Args::RegRegImm { reg1: A0, reg2: A0, imm: u32::MAX }),
-        item(12, 2, Jump, Args::Offset { target: 3 }),
-        item(14, 2, MoveReg, Args::RegReg { reg1: A0, reg2: A1 }),
-        item(16, 2, JumpIndirect, Args::RegImm { reg: RA, imm: 0 }),
-        item(18, 3, LoadImm, Args::RegImm { reg: A2, imm: 2 }),
-        item(21, 2, JumpIndirect, Args::RegImm { reg: A2, imm: 0 }),
-        item(23, 6, LoadU8, Args::RegImm { reg: A0, imm: 0x10000 }),
-        item(29, 2, Ecalli, Args::Imm { imm: 1 }),
-        item(31, 2, JumpIndirect, Args::RegImm { reg: RA, imm: 0 }),
-    ]
-}
+use kestrel_program::{Args, Format, InstructionSetKind, Opcode, ParsedInstruction, Reg};
+use support::code::{assembly_source as program, item};
+use support::spec::sum_program;
 
 #[test]
 fn spec_program_9_6() {

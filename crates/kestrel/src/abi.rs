@@ -135,6 +135,11 @@ pub trait FuncArgs: Send {
     fn write_args(self, regs: &mut RegWriter, is_64_bit: bool);
 }
 
+/// The arguments of a host function, read in the same layout [`FuncArgs`] writes.
+pub(crate) trait ReadArgs: Sized {
+    fn read_args(regs: &mut RegReader<'_>, is_64_bit: bool) -> Self;
+}
+
 /// The result of a guest call read from A0 (and A1): `()` or an [`AbiTy`].
 pub trait FuncResult: Send + Sized {
     #[doc(hidden)]
@@ -197,6 +202,13 @@ macro_rules! impl_func_args {
             fn write_args(self, regs: &mut RegWriter, is_64_bit: bool) {
                 let ($($arg,)*) = self;
                 $($arg.to_regs(regs, is_64_bit);)*
+            }
+        }
+
+        impl<$($arg: AbiTy,)*> ReadArgs for ($($arg,)*) {
+            #[allow(unused_variables, clippy::unused_unit, reason = "the empty tuple reads nothing")]
+            fn read_args(regs: &mut RegReader<'_>, is_64_bit: bool) -> Self {
+                ($($arg::from_regs(regs, is_64_bit),)*)
             }
         }
     };

@@ -134,9 +134,9 @@ pub enum ErrorKind {
     /// The execution backend failed (not a guest event).
     #[error("execution failed: {0}")]
     Execution(String),
-    /// An error with some context prepended, printed as "{context}: {source}".
-    #[error("{context}: {source}")]
-    Context { context: String, source: Error },
+    /// An error with some context prepended, printed as "{context}: {inner}".
+    #[error("{context}: {inner}")]
+    Context { context: String, inner: Error },
     /// Anything else.
     #[error("{0}")]
     Other(String),
@@ -160,7 +160,7 @@ impl Error {
     /// Wraps this error with context; printed as "{context}: {self}".
     #[cold]
     pub fn context(self, context: impl Into<String>) -> Error {
-        Error::from(ErrorKind::Context { context: context.into(), source: self })
+        Error::from(ErrorKind::Context { context: context.into(), inner: self })
     }
 
     /// An error with a free-form message.
@@ -222,15 +222,11 @@ impl fmt::Display for Error {
     }
 }
 
-impl core::error::Error for Error {
-    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
-        match self.kind() {
-            ErrorKind::Context { source, .. } => Some(source),
-            ErrorKind::ValidationFailed(ValidationError::Parse(error)) => Some(error),
-            _ => None,
-        }
-    }
-}
+// Messages follow polkavm's format, which already spells out the whole cause ("context: inner");
+// reporting the cause again through `source()` would make chain-printing tools (anyhow, eyre)
+// repeat it, so none of these errors returns a separate source. The typed cause stays available
+// through `kind()` / pattern matching.
+impl core::error::Error for Error {}
 
 impl From<Error> for String {
     fn from(error: Error) -> String {
@@ -256,14 +252,7 @@ impl fmt::Display for CompileError {
     }
 }
 
-impl core::error::Error for CompileError {
-    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
-        match self {
-            CompileError::ValidationFailed(error) => Some(error),
-            CompileError::Error(error) => Some(error),
-        }
-    }
-}
+impl core::error::Error for CompileError {}
 
 impl From<Error> for CompileError {
     fn from(error: Error) -> CompileError {
@@ -335,31 +324,11 @@ impl fmt::Display for MemoryAccessError {
     }
 }
 
-impl core::error::Error for MemoryAccessError {
-    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
-        match self {
-            MemoryAccessError::Error(error) => Some(error),
-            _ => None,
-        }
-    }
-}
+impl core::error::Error for MemoryAccessError {}
 
 impl From<MemoryAccessError> for String {
     fn from(error: MemoryAccessError) -> String {
         error.to_string()
-    }
-}
-
-impl From<kestrel_interpreter::MemoryAccessError> for MemoryAccessError {
-    #[cold]
-    fn from(error: kestrel_interpreter::MemoryAccessError) -> MemoryAccessError {
-        match error {
-            kestrel_interpreter::MemoryAccessError::OutOfRangeAccess { address, length } => {
-                MemoryAccessError::OutOfRangeAccess { address, length }
-            }
-            kestrel_interpreter::MemoryAccessError::MemoryLimitReached => MemoryAccessError::MemoryLimitReached,
-            kestrel_interpreter::MemoryAccessError::Error(message) => MemoryAccessError::Error(Error::other(message)),
-        }
     }
 }
 

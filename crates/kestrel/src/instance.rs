@@ -10,7 +10,7 @@ use kestrel_program::Reg;
 use crate::abi::{FuncArgs, FuncResult, RegReader, RegWriter};
 use crate::error::{Error, ErrorKind, MemoryAccessError};
 use crate::module::Module;
-use crate::types::{Gas, InterruptKind, MemoryProtection, ProgramCounter, RETURN_TO_HOST, RegValue, Segfault};
+use crate::types::{Gas, InterruptKind, MemoryProtection, ProgramCounter, RETURN_TO_HOST, RegValue};
 
 /// Lowest address the host or guest may ever access.
 const ADDRESS_SPACE_BOTTOM: u32 = 0x10000;
@@ -43,22 +43,6 @@ pub struct RawInstance {
     cache_size_limit: Option<SetCacheSizeLimitArgs>,
 }
 
-fn interrupt_from(interrupt: kestrel_interpreter::InterruptKind) -> InterruptKind {
-    use kestrel_interpreter::InterruptKind as I;
-    match interrupt {
-        I::Finished => InterruptKind::Finished,
-        I::Trap => InterruptKind::Trap,
-        I::Ecalli(number) => InterruptKind::Ecalli(number),
-        I::Segfault(fault) => InterruptKind::Segfault(Segfault {
-            page_address: fault.page_address,
-            page_size: fault.page_size,
-            is_write_protected: fault.is_write_protected,
-        }),
-        I::NotEnoughGas => InterruptKind::NotEnoughGas,
-        I::Step => InterruptKind::Step,
-    }
-}
-
 fn round_up(value: u64, align: u64) -> u64 {
     value.div_ceil(align) * align
 }
@@ -87,7 +71,7 @@ impl RawInstance {
         };
         match result {
             Ok(interrupt) => {
-                let interrupt = interrupt_from(interrupt);
+                let interrupt = InterruptKind::from(interrupt);
                 if interrupt == InterruptKind::Trap {
                     self.on_trap();
                 }

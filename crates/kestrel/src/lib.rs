@@ -37,6 +37,7 @@ mod engine;
 mod error;
 mod gas;
 mod instance;
+mod interpreter;
 mod linker;
 mod module;
 mod module_config;

@@ -7,7 +7,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::abi::{AbiTy, RegReader, RegWriter, ReturnTy};
+use crate::abi::{AbiTy, ReadArgs, RegReader, RegWriter, ReturnTy};
 use crate::error::{Error, ErrorKind, StrictError};
 use crate::instance::RawInstance;
 use crate::module::Module;
@@ -50,12 +50,16 @@ pub trait HostFunction<UserData, UserError, Marker>: Send + Sync + 'static {
     fn into_host_call(self) -> HostCall<UserData, UserError>;
 }
 
-/// Writes a host function's result into A0 (and A1).
-fn finish_call<UserError, R: ReturnTy<UserError>>(
+/// Runs a typed host function: reads its arguments from A0, A1, ..., calls `body` and writes the
+/// result into A0 (and A1).
+fn call_typed_host_function<UserError, Args: ReadArgs, R: ReturnTy<UserError>>(
     instance: &mut RawInstance,
-    result: R,
-    is_64_bit: bool,
+    body: impl FnOnce(&mut RawInstance, Args) -> R,
 ) -> Result<(), UserError> {
+    let is_64_bit = instance.is_64_bit();
+    let mut read = |reg| instance.reg(reg);
+    let args = Args::read_args(&mut RegReader::new(&mut read), is_64_bit);
+    let result = body(instance, args);
     let mut regs = RegWriter::default();
     let outcome = result.into_registers(&mut regs, is_64_bit);
     for (&reg, &value) in kestrel_program::Reg::ARG_REGS.iter().zip(regs.values()) {
@@ -72,15 +76,10 @@ macro_rules! impl_host_function {
             R: ReturnTy<UserError>,
             $($arg: AbiTy,)*
         {
-            #[allow(non_snake_case, unused_variables, unused_mut, reason = "macro-generated argument list")]
+            #[allow(non_snake_case, reason = "macro-generated argument list")]
             fn into_host_call(self) -> HostCall<UserData, UserError> {
                 Arc::new(move |_user_data: &mut UserData, instance: &mut RawInstance| {
-                    let is_64_bit = instance.is_64_bit();
-                    let mut read = |reg| instance.reg(reg);
-                    let mut regs = RegReader::new(&mut read);
-                    $(let $arg = $arg::from_regs(&mut regs, is_64_bit);)*
-                    let result = self($($arg),*);
-                    finish_call(instance, result, is_64_bit)
+                    call_typed_host_function(instance, |_, ($($arg,)*): ($($arg,)*)| self($($arg),*))
                 })
             }
         }
@@ -91,15 +90,12 @@ macro_rules! impl_host_function {
             R: ReturnTy<UserError>,
             $($arg: AbiTy,)*
         {
-            #[allow(non_snake_case, unused_variables, unused_mut, reason = "macro-generated argument list")]
+            #[allow(non_snake_case, reason = "macro-generated argument list")]
             fn into_host_call(self) -> HostCall<UserData, UserError> {
                 Arc::new(move |user_data: &mut UserData, instance: &mut RawInstance| {
-                    let is_64_bit = instance.is_64_bit();
-                    let mut read = |reg| instance.reg(reg);
-                    let mut regs = RegReader::new(&mut read);
-                    $(let $arg = $arg::from_regs(&mut regs, is_64_bit);)*
-                    let result = self(Caller { user_data, instance: &mut *instance }, $($arg),*);
-                    finish_call(instance, result, is_64_bit)
+                    call_typed_host_function(instance, |instance, ($($arg,)*): ($($arg,)*)| {
+                        self(Caller { user_data, instance }, $($arg),*)
+                    })
                 })
             }
         }

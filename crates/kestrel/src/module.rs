@@ -7,7 +7,7 @@ use kestrel_program::{ArcBytes, Imports, InstructionSetKind, MemoryMap, MemoryMa
 use crate::config::BackendKind;
 use crate::engine::Engine;
 use crate::error::{CompileError, Error, ErrorKind, StrictError, ValidationError};
-use crate::gas::{CostModelKind, GasMeteringKind};
+use crate::gas::CostModelKind;
 use crate::instance::RawInstance;
 use crate::module_config::ModuleConfig;
 use crate::types::{Gas, ProgramCounter, ProgramExport, ProgramSymbol, RegValue};
@@ -78,28 +78,7 @@ impl Module {
 
         let compiled = match backend {
             BackendKind::Interpreter => {
-                let interpreter_config = kestrel_interpreter::ModuleConfig {
-                    page_size: config.page_size,
-                    aux_data_size: config.aux_data_size,
-                    gas_metering: config.gas_metering.map(|kind| match kind {
-                        GasMeteringKind::Sync => kestrel_interpreter::GasMeteringKind::Sync,
-                        GasMeteringKind::Async => kestrel_interpreter::GasMeteringKind::Async,
-                    }),
-                    dynamic_paging: config.dynamic_paging,
-                    step_tracing: config.step_tracing,
-                    per_instruction_metering: config.per_instruction_metering,
-                    cost_model: simple_model.to_arc(),
-                };
-                let module =
-                    kestrel_interpreter::Module::from_blob(&interpreter_config, &blob).map_err(
-                        |error| match error {
-                            kestrel_interpreter::Error::ValidationFailed(message) => {
-                                CompileError::ValidationFailed(ValidationError::Other(message))
-                            }
-                            error => CompileError::Error(Error::other(error.to_string())),
-                        },
-                    )?;
-                Compiled::Interpreter(module)
+                Compiled::Interpreter(crate::interpreter::compile(config, simple_model.to_arc(), &blob)?)
             }
             BackendKind::Compiler => return Err(ErrorKind::UnsupportedBackend(backend).into()),
         };

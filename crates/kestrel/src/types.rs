@@ -63,15 +63,6 @@ pub enum MemoryProtection {
     ReadWrite,
 }
 
-impl From<MemoryProtection> for kestrel_interpreter::MemoryProtection {
-    fn from(protection: MemoryProtection) -> Self {
-        match protection {
-            MemoryProtection::Read => kestrel_interpreter::MemoryProtection::Read,
-            MemoryProtection::ReadWrite => kestrel_interpreter::MemoryProtection::ReadWrite,
-        }
-    }
-}
-
 /// The name of an import or export: raw bytes, usually UTF-8.
 #[derive(Copy, Clone, PartialEq, Eq, Hash)]
 pub struct ProgramSymbol<'a>(&'a [u8]);

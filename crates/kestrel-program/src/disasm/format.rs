@@ -140,6 +140,22 @@ impl fmt::Display for Imm {
     }
 }
 
+/// An absolute memory address, see [`Printer::address`].
+struct Address {
+    address: u32,
+    imm: Imm,
+    dialect: Dialect,
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.dialect {
+            Dialect::Display => self.imm.fmt(f),
+            Dialect::Source => write!(f, "0x{:x}", self.address),
+        }
+    }
+}
+
 /// A static jump target.
 struct Target<'a> {
     target: u32,
@@ -193,6 +209,12 @@ impl<'a> Printer<'a> {
         Imm { value, is_64_bit: self.format.is_64_bit }
     }
 
+    /// An absolute address `[A]`: formatted like an immediate when displayed (as polkavm does),
+    /// as the plain 32-bit pattern in source, which polkavm's simple immediate parser reads back.
+    fn address(&self, address: u32) -> Address {
+        Address { address, imm: self.imm(address), dialect: self.dialect }
+    }
+
     fn target(&self, target: u32) -> Target<'a> {
         Target { target, formatter: self.format.jump_target_formatter }
     }
@@ -241,9 +263,9 @@ pub(crate) fn write_instruction(
             } else if opcode == Opcode::LoadImm {
                 write!(f, "{} = {}", p.reg(reg), p.imm(imm))
             } else if let Some(kind) = load_kind(opcode) {
-                write!(f, "{} = {kind} [0x{imm:x}]", p.reg(reg))
+                write!(f, "{} = {kind} [{}]", p.reg(reg), p.address(imm))
             } else if let Some(kind) = store_kind(opcode) {
-                write!(f, "{kind} [0x{imm:x}] = {}", p.reg(reg))
+                write!(f, "{kind} [{}] = {}", p.address(imm), p.reg(reg))
             } else {
                 malformed(f, instruction)
             }
@@ -270,7 +292,7 @@ pub(crate) fn write_instruction(
             }
         }
         Args::ImmImm { imm1, imm2 } => match store_kind(opcode) {
-            Some(kind) if is_store_imm(opcode) => write!(f, "{kind} [0x{imm1:x}] = {}", p.imm(imm2)),
+            Some(kind) if is_store_imm(opcode) => write!(f, "{kind} [{}] = {}", p.address(imm1), p.imm(imm2)),
             _ => malformed(f, instruction),
         },
         Args::RegReg { reg1, reg2 } => {

@@ -154,8 +154,28 @@ fn run_without_a_program_counter() {
 fn errors_chain_and_convert() {
     let error = kestrel::Error::other("inner").context("outer");
     assert_eq!(error.to_string(), "outer: inner");
-    let source = std::error::Error::source(&error).unwrap();
-    assert_eq!(source.to_string(), "inner");
+    // The message already carries the cause, so it is not repeated through `source()`; the typed
+    // cause is reachable through `kind()`.
+    assert!(std::error::Error::source(&error).is_none());
+    match error.kind() {
+        ErrorKind::Context { context, inner } => {
+            assert_eq!(context, "outer");
+            assert_eq!(inner.to_string(), "inner");
+        }
+        other => panic!("unexpected kind {other:?}"),
+    }
     let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(error);
     assert_eq!(boxed.to_string(), "outer: inner");
+}
+
+#[test]
+fn messages_are_not_repeated_by_error_chains() {
+    use std::error::Error as _;
+    let engine = kestrel::Engine::new(&kestrel::Config::new()).expect("engine");
+    let mut config = kestrel::ModuleConfig::new();
+    config.set_page_size(0x100);
+    let blob = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/hello.polkavm")).expect("example");
+    let error = kestrel::Module::new(&engine, &config, blob.into()).expect_err("page size too small");
+    assert_eq!(error.to_string(), "module validation failed: invalid page size: page size is too small");
+    assert!(error.source().is_none(), "the message already contains the cause");
 }

@@ -9,6 +9,7 @@ mod doom;
 mod dynamic_paging;
 mod errors;
 mod gas;
+mod guests;
 mod hello_world;
 mod host_calls;
 mod marshalling;

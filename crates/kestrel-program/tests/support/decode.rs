@@ -1,5 +1,4 @@
-//! Helpers shared by the `decode_*` integration tests.
-#![allow(dead_code, reason = "each test binary uses a different subset")]
+//! Decoding helpers: hand-made legacy code, bitmasks and decoded items as triples.
 
 use kestrel_program::decode::Code;
 use kestrel_program::{Opcode, ParsedInstruction};

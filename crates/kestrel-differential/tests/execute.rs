@@ -1,0 +1,228 @@
+//! Kestrel's interpreter against polkavm 0.37's interpreter on generated programs: the same
+//! interrupt, program counters, registers and gas at every interrupt, and the same memory at the
+//! end, for every instruction set and every gas-metering kind.
+
+#![allow(clippy::print_stderr, reason = "differential tests report what they compared")]
+
+use kestrel_differential::Rng;
+use kestrel_differential::programs::{INTERESTING_ADDRESSES, RO_DATA_SIZE, RW_DATA_SIZE, STACK_SIZE, random_program};
+use kestrel_interpreter as kestrel;
+use kestrel_program::{InstructionSetKind as Isa, ProgramBlob, Reg};
+
+#[derive(Copy, Clone, Debug, PartialEq)]
+enum Metering {
+    None,
+    Sync,
+    Async,
+}
+
+/// Everything the host can observe after an interrupt.
+#[derive(PartialEq, Eq, Debug)]
+struct Observation {
+    interrupt: String,
+    pc: Option<u32>,
+    next_pc: Option<u32>,
+    regs: Vec<u64>,
+    gas: i64,
+}
+
+struct Reference {
+    instance: polkavm::RawInstance,
+}
+
+struct Ours {
+    instance: kestrel::Instance,
+}
+
+fn reference_interrupt(interrupt: polkavm::InterruptKind) -> String {
+    use polkavm::InterruptKind as I;
+    match interrupt {
+        I::Finished => "Finished".into(),
+        I::Trap => "Trap".into(),
+        I::Ecalli(n) => format!("Ecalli({n})"),
+        I::NotEnoughGas => "NotEnoughGas".into(),
+        I::Step => "Step".into(),
+        I::Segfault(fault) => format!("Segfault({:#x}, {})", fault.page_address, fault.is_write_protected),
+    }
+}
+
+fn our_interrupt(interrupt: kestrel::InterruptKind) -> String {
+    use kestrel::InterruptKind as I;
+    match interrupt {
+        I::Finished => "Finished".into(),
+        I::Trap => "Trap".into(),
+        I::Ecalli(n) => format!("Ecalli({n})"),
+        I::NotEnoughGas => "NotEnoughGas".into(),
+        I::Step => "Step".into(),
+        I::Segfault(fault) => format!("Segfault({:#x}, {})", fault.page_address, fault.is_write_protected),
+    }
+}
+
+fn reference_engine() -> polkavm::Engine {
+    let mut config = polkavm::Config::new();
+    config.set_backend(Some(polkavm::BackendKind::Interpreter));
+    polkavm::Engine::new(&config).expect("reference engine")
+}
+
+impl Reference {
+    fn new(engine: &polkavm::Engine, blob: &[u8], metering: Metering, step_tracing: bool) -> Option<Reference> {
+        let mut config = polkavm::ModuleConfig::new();
+        config.set_gas_metering(match metering {
+            Metering::None => None,
+            Metering::Sync => Some(polkavm::GasMeteringKind::Sync),
+            Metering::Async => Some(polkavm::GasMeteringKind::Async),
+        });
+        config.set_step_tracing(step_tracing);
+        let module = polkavm::Module::new(engine, &config, blob.to_vec().into()).ok()?;
+        Some(Reference { instance: module.instantiate().expect("reference instance") })
+    }
+
+    fn observe(&self, interrupt: String) -> Observation {
+        Observation {
+            interrupt,
+            pc: self.instance.program_counter().map(|pc| pc.0),
+            next_pc: self.instance.next_program_counter().map(|pc| pc.0),
+            regs: polkavm::Reg::ALL.iter().map(|&reg| self.instance.reg(reg)).collect(),
+            gas: self.instance.gas(),
+        }
+    }
+}
+
+impl Ours {
+    fn new(blob: &[u8], metering: Metering, step_tracing: bool) -> Option<Ours> {
+        let config = kestrel::ModuleConfig {
+            gas_metering: match metering {
+                Metering::None => None,
+                Metering::Sync => Some(kestrel::GasMeteringKind::Sync),
+                Metering::Async => Some(kestrel::GasMeteringKind::Async),
+            },
+            step_tracing,
+            ..kestrel::ModuleConfig::default()
+        };
+        let blob = ProgramBlob::parse(blob.to_vec().into()).expect("kestrel parses generated blobs");
+        let module = kestrel::Module::from_blob(&config, &blob).ok()?;
+        Some(Ours { instance: module.instantiate() })
+    }
+
+    fn observe(&self, interrupt: String) -> Observation {
+        Observation {
+            interrupt,
+            pc: self.instance.program_counter(),
+            next_pc: self.instance.next_program_counter(),
+            regs: Reg::ALL.iter().map(|&reg| self.instance.reg(reg)).collect(),
+            gas: self.instance.gas(),
+        }
+    }
+}
+
+fn memory_ranges() -> Vec<(u32, u32)> {
+    vec![(0x10000, RO_DATA_SIZE), (0x30000, RW_DATA_SIZE), (0xfffe0000 - STACK_SIZE, STACK_SIZE)]
+}
+
+/// Runs one program on both interpreters and panics with a description on the first difference.
+/// Returns the number of interrupts compared.
+fn compare_run(
+    engine: &polkavm::Engine,
+    rng: &mut Rng,
+    isa: Isa,
+    metering: Metering,
+    step_tracing: bool,
+    case: u32,
+) -> usize {
+    // Without gas metering a loop would never stop: generate forward-only programs then.
+    let program = random_program(rng, isa, 12, metering == Metering::None);
+    let reference = Reference::new(engine, &program.blob, metering, step_tracing);
+    let ours = Ours::new(&program.blob, metering, step_tracing);
+    let (Some(mut reference), Some(mut ours)) = (reference, ours) else {
+        // JamV1 validation rejects some programs; both must agree on that.
+        assert_eq!(
+            Reference::new(engine, &program.blob, metering, step_tracing).is_some(),
+            Ours::new(&program.blob, metering, step_tracing).is_some(),
+            "{isa} case {case}: module creation verdicts differ"
+        );
+        return 0;
+    };
+    // Arguments are often valid addresses so that memory operations get past their first fault.
+    let args: Vec<u64> = (0..rng.below(10))
+        .map(|_| if rng.chance(1, 2) { u64::from(*rng.pick(&INTERESTING_ADDRESSES)) } else { rng.interesting_u64() })
+        .collect();
+    let gas = 20 + rng.below(400) as i64;
+    reference.instance.prepare_call_untyped(polkavm::ProgramCounter(0), &args);
+    reference.instance.set_gas(gas);
+    ours.instance.prepare_call_untyped(0, &args).expect("prepare");
+    ours.instance.set_gas(gas);
+    let context = |step: usize| format!("{isa} {metering:?} step_tracing={step_tracing} case {case} interrupt {step}");
+
+    let mut interrupts = 0;
+    for step in 0..400 {
+        let expected = reference.instance.run().map(reference_interrupt).map_err(|error| error.to_string());
+        let actual = ours.instance.run().map(our_interrupt).map_err(|error| error.to_string());
+        let (expected, actual) = match (expected, actual) {
+            (Ok(expected), Ok(actual)) => (expected, actual),
+            (Err(_), Err(_)) => break,
+            (expected, actual) => panic!("{}: reference {expected:?}, kestrel {actual:?}", context(step)),
+        };
+        let expected = reference.observe(expected);
+        let actual = ours.observe(actual);
+        assert_eq!(actual, expected, "{}\nprogram: {:02x?}", context(step), program.blob);
+        interrupts += 1;
+        match expected.interrupt.as_str() {
+            "Step" => {}
+            interrupt if interrupt.starts_with("Ecalli") => {
+                // The host answers in a0 and keeps going.
+                let answer = rng.interesting_u64();
+                reference.instance.set_reg(polkavm::Reg::A0, answer);
+                ours.instance.set_reg(Reg::A0, answer);
+            }
+            "NotEnoughGas" if metering == Metering::Sync && rng.chance(1, 2) => {
+                reference.instance.set_gas(100);
+                ours.instance.set_gas(100);
+            }
+            _ => break,
+        }
+    }
+    for (address, length) in memory_ranges() {
+        let expected = reference.instance.read_memory(address, length).map_err(|error| error.to_string());
+        let actual = ours.instance.read_memory(address, length).map_err(|error| error.to_string());
+        assert_eq!(actual.is_ok(), expected.is_ok(), "{}: memory readability at {address:#x}", context(interrupts));
+        assert!(actual == expected, "{}: memory at {address:#x} differs", context(interrupts));
+    }
+    let expected_heap = reference.instance.heap_size();
+    let actual_heap = ours.instance.heap_size().expect("heap size");
+    assert_eq!(actual_heap, expected_heap, "{}: heap size", context(interrupts));
+    interrupts
+}
+
+fn run_cases(metering: Metering, step_tracing: bool, cases: u32) {
+    let engine = reference_engine();
+    for isa in Isa::ALL {
+        let mut rng = Rng::new(0xe4ec_0000 + isa.index() as u64 * 16 + metering as u64 * 4 + u64::from(step_tracing));
+        let mut interrupts = 0;
+        for case in 0..cases {
+            interrupts += compare_run(&engine, &mut rng, isa, metering, step_tracing, case);
+        }
+        eprintln!(
+            "{isa} {metering:?} step_tracing={step_tracing}: {cases} programs, {interrupts} interrupts identical"
+        );
+    }
+}
+
+#[test]
+fn unmetered_runs_match_the_reference() {
+    run_cases(Metering::None, false, 5000);
+}
+
+#[test]
+fn sync_metered_runs_match_the_reference() {
+    run_cases(Metering::Sync, false, 5000);
+}
+
+#[test]
+fn async_metered_runs_match_the_reference() {
+    run_cases(Metering::Async, false, 3000);
+}
+
+#[test]
+fn step_traced_runs_match_the_reference() {
+    run_cases(Metering::Sync, true, 1000);
+}
