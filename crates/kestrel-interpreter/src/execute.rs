@@ -70,7 +70,7 @@ pub fn run(code: &CompiledCode, regs_io: &mut [u64; 16], gas_io: &mut i64, memor
     regs[..16].copy_from_slice(regs_io);
     let mut gas = *gas_io;
     let mut i = start as usize;
-    let mut fast = memory.fast();
+    memory.prepare_fast_path();
 
     macro_rules! reg {
         ($r:expr) => {
@@ -89,13 +89,10 @@ pub fn run(code: &CompiledCode, regs_io: &mut [u64; 16], gas_io: &mut i64, memor
     macro_rules! load {
         ($o:ident, $k:expr, $n:literal, $conv:expr) => {{
             let address = (reg!($o.b) as u32).wrapping_add($o.x);
-            let bytes = match fast.load::<$n>(address) {
+            let bytes = match memory.load_fast::<$n>(address) {
                 Some(bytes) => bytes,
                 None => match memory.load_slow_n::<$n>(address) {
-                    Ok(bytes) => {
-                        fast = memory.fast();
-                        bytes
-                    }
+                    Ok(bytes) => bytes,
                     Err(fault) => exit!(fault_exit(i + $k, fault)),
                 },
             };
@@ -106,9 +103,8 @@ pub fn run(code: &CompiledCode, regs_io: &mut [u64; 16], gas_io: &mut i64, memor
         ($o:ident, $k:expr, $bytes:expr) => {{
             let address = (reg!($o.b) as u32).wrapping_add($o.x);
             let bytes = $bytes;
-            if !fast.store(address, bytes) {
+            if !memory.store_fast(address, bytes) {
                 let result = memory.store_slow_n(address, bytes);
-                fast = memory.fast();
                 if let Err(fault) = result {
                     exit!(fault_exit(i + $k, fault));
                 }
@@ -584,7 +580,6 @@ pub fn run(code: &CompiledCode, regs_io: &mut [u64; 16], gas_io: &mut i64, memor
             // polkavm 0.37 sign-extends the 32-bit heap top in every ISA (a top at or above
             // 2^31 reads back as 0xffff_ffff_xxxx_xxxx in Latest64); match it.
             reg!($o.a) = memory.sbrk(size).map_or(0, sx32);
-            fast = memory.fast();
             i += $n;
         }};
         (Memset, $o:ident, $k:expr, $n:expr) => {{
@@ -599,7 +594,6 @@ pub fn run(code: &CompiledCode, regs_io: &mut [u64; 16], gas_io: &mut i64, memor
                 _ => count.min(u32::try_from(gas.max(0)).unwrap_or(u32::MAX)),
             };
             let (written, fault) = memory.memset(destination, byte, allowed);
-            fast = memory.fast();
             if metering != Metering::None {
                 gas -= i64::from(written);
             }

@@ -3,8 +3,8 @@
 //! Four regions: read-only data, read-write data + heap, stack and aux data. Each keeps a lazily
 //! grown backing `Vec`: bytes inside the accessible range but outside the backing read as zero
 //! and are allocated on the first write (rw and aux grow upward from their start, the stack grows
-//! downward from its top). The guest hot path ([`FastMemory`]) only checks the rw and stack
-//! backings; everything else goes through the slow path.
+//! downward from its top). The guest hot path ([`Memory::load_fast`] / [`Memory::store_fast`])
+//! only checks the rw and stack backings; everything else goes through the slow path.
 
 use crate::paging::PagedMemory;
 use crate::{MemoryAccessError, MemoryProtection};
@@ -63,46 +63,6 @@ fn read_from_backing(backing: &[u8], at: usize, out: &mut [u8]) {
         head.copy_from_slice(&backing[at..at + available]);
     }
     tail.fill(0);
-}
-
-/// The backed parts of the rw/heap and stack regions, borrowed for the dispatch loop: a guest
-/// access inside one of them is one subtraction and one comparison. Everything else (not yet
-/// backed, other regions, faults, dynamic paging) goes to [`Memory`]'s slow path.
-#[derive(Debug)]
-pub struct FastMemory<'a> {
-    rw: &'a mut [u8],
-    rw_base: u32,
-    stack: &'a mut [u8],
-    stack_base: u32,
-}
-
-impl FastMemory<'_> {
-    /// Guest load of `N` bytes.
-    #[inline(always)]
-    pub fn load<const N: usize>(&self, address: u32) -> Option<[u8; N]> {
-        let offset = address.wrapping_sub(self.rw_base) as usize;
-        if let Some(bytes) = self.rw.get(offset..offset + N) {
-            return bytes.first_chunk::<N>().copied();
-        }
-        let offset = address.wrapping_sub(self.stack_base) as usize;
-        self.stack.get(offset..offset + N).and_then(|bytes| bytes.first_chunk::<N>().copied())
-    }
-
-    /// Guest store of `N` bytes; false if it is not on the fast path.
-    #[inline(always)]
-    pub fn store<const N: usize>(&mut self, address: u32, bytes: [u8; N]) -> bool {
-        let offset = address.wrapping_sub(self.rw_base) as usize;
-        if let Some(slot) = self.rw.get_mut(offset..offset + N) {
-            slot.copy_from_slice(&bytes);
-            return true;
-        }
-        let offset = address.wrapping_sub(self.stack_base) as usize;
-        if let Some(slot) = self.stack.get_mut(offset..offset + N) {
-            slot.copy_from_slice(&bytes);
-            return true;
-        }
-        false
-    }
 }
 
 /// All guest memory of one instance.
@@ -190,19 +150,40 @@ impl Memory {
 
     // ----- guest accesses -------------------------------------------------------------------
 
-    /// The fast-path view the dispatch loop keeps while running (re-taken after anything that
-    /// may grow a backing).
+    /// Makes the backings ready for the dispatch loop's fast path (copies the initial rw data
+    /// if that has not happened yet).
     #[inline(always)]
-    pub fn fast(&mut self) -> FastMemory<'_> {
+    pub fn prepare_fast_path(&mut self) {
         if self.rw_pending {
             self.materialize_rw();
         }
-        FastMemory {
-            rw: &mut self.rw[..],
-            rw_base: self.layout.rw_address,
-            stack: &mut self.stack[..],
-            stack_base: self.stack_backing_low,
+    }
+
+    /// Guest load of `N` bytes: the fast path (backed rw/heap, then backed stack), else `None`.
+    #[inline(always)]
+    pub fn load_fast<const N: usize>(&self, address: u32) -> Option<[u8; N]> {
+        let offset = address.wrapping_sub(self.layout.rw_address) as usize;
+        if let Some(bytes) = self.rw.get(offset..offset + N) {
+            return bytes.first_chunk::<N>().copied();
         }
+        let offset = address.wrapping_sub(self.stack_backing_low) as usize;
+        self.stack.get(offset..offset + N).and_then(|bytes| bytes.first_chunk::<N>().copied())
+    }
+
+    /// Guest store of `N` bytes on the fast path; false if it is not there.
+    #[inline(always)]
+    pub fn store_fast<const N: usize>(&mut self, address: u32, bytes: [u8; N]) -> bool {
+        let offset = address.wrapping_sub(self.layout.rw_address) as usize;
+        if let Some(slot) = self.rw.get_mut(offset..offset + N) {
+            slot.copy_from_slice(&bytes);
+            return true;
+        }
+        let offset = address.wrapping_sub(self.stack_backing_low) as usize;
+        if let Some(slot) = self.stack.get_mut(offset..offset + N) {
+            slot.copy_from_slice(&bytes);
+            return true;
+        }
+        false
     }
 
     /// The part of the module's rw data inside the rw region.
