@@ -232,11 +232,24 @@ impl CompiledCode {
         if pc >= self.code_len {
             return None;
         }
-        let op = self.op_pc.partition_point(|&op_pc| op_pc < pc);
+        // The block starting at or before `pc`, then the first op at `pc` inside it. A block
+        // starting exactly at `pc` may follow a zero-length `invalid` at the same pc that ends
+        // the previous block (§3.6): that one comes first.
+        let mut index = self.blocks.partition_point(|block| block.pc <= pc).checked_sub(1)?;
+        let first_op = |index: usize| self.blocks.get(index).map_or(0, |block| block.op as usize);
+        if self.blocks[index].pc == pc
+            && let Some(previous) = first_op(index).checked_sub(1)
+            && self.op_pc.get(previous) == Some(&pc)
+        {
+            index -= 1;
+        }
+        let block = self.blocks[index];
+        let end = if index + 1 < self.blocks.len() { first_op(index + 1) } else { self.op_pc.len() };
+        let range = self.op_pc.get(block.op as usize..end)?;
+        let op = block.op as usize + range.partition_point(|&op_pc| op_pc < pc);
         if self.op_pc.get(op) != Some(&pc) {
             return None;
         }
-        let block = self.blocks.get(self.blocks.partition_point(|block| block.op as usize <= op).checked_sub(1)?)?;
         let charge = if block.op as usize == op || !self.entry_charges_block { 0 } else { block.cost };
         Some(Entry { pc, op: op as u32, charge })
     }
