@@ -89,6 +89,7 @@ macro_rules! for_each_fusion {
             (LoadU8_AddImm32_StoreU8_AddImm32_BranchNotEq, [LoadU8, AddImm32, StoreU8, AddImm32, BranchNotEq]),
             (ShiftLogicalLeftImm32_ShiftLogicalRightImm32, [ShiftLogicalLeftImm32, ShiftLogicalRightImm32]),
             (ShiftLogicalLeftImm32_ShiftArithmeticRightImm32, [ShiftLogicalLeftImm32, ShiftArithmeticRightImm32]),
+            (ShiftLogicalRightImm32_Or, [ShiftLogicalRightImm32, Or]),
             (ShiftLogicalLeftImm32_Add32, [ShiftLogicalLeftImm32, Add32]),
             (Add32_LoadU8, [Add32, LoadU8]),
             (Add32_LoadI32, [Add32, LoadI32]),
@@ -130,7 +131,7 @@ macro_rules! for_each_fusion {
             (LoadU8_ShiftLogicalLeftImm32_LoadI32_Add32_LoadI32, [LoadU8, ShiftLogicalLeftImm32, LoadI32, Add32, LoadI32]),
             (AndImm_ShiftLogicalRight32_LoadI32_ShiftLogicalLeft32_Or, [AndImm, ShiftLogicalRight32, LoadI32, ShiftLogicalLeft32, Or]),
             (LoadImm_ShiftLogicalLeftImm32_ShiftLogicalRightImm32_LoadI32_ShiftLogicalRight32, [LoadImm, ShiftLogicalLeftImm32, ShiftLogicalRightImm32, LoadI32, ShiftLogicalRight32]),
-            (LoadI32_ShiftLogicalLeft32_Or_LoadImm_Add32, [LoadI32, ShiftLogicalLeft32, Or, LoadImm, Add32]),
+            (LoadI32_ShiftLogicalLeft32_Or_LoadImm_Add32_Jump, [LoadI32, ShiftLogicalLeft32, Or, LoadImm, Add32, Jump]),
             (LoadImm_Add32_Nop, [LoadImm, Add32, Nop]),
         }
     };
