@@ -40,6 +40,11 @@ impl KestrelDoom {
         })
     }
 
+    #[cfg(feature = "op-profile")]
+    pub fn op_profile_report(&self) -> String {
+        self.module.op_profile_report()
+    }
+
     pub fn instantiate(&self) -> KestrelInstance {
         KestrelInstance { instance: self.module.instantiate() }
     }

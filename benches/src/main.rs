@@ -214,6 +214,12 @@ fn run_doom(options: &Options) -> Result<(), String> {
         batch_index += 1;
     }
 
+    #[cfg(feature = "op-profile")]
+    if let Some(side) = kestrel.as_ref() {
+        let path = std::env::var("KESTREL_OP_PROFILE").unwrap_or_else(|_| "op-profile.txt".into());
+        std::fs::write(&path, side.vm.op_profile_report()).map_err(|error| format!("{path}: {error}"))?;
+    }
+
     let report =
         Report::new(options.batch, kestrel.as_ref().map(Side::measurement), polkavm.as_ref().map(Side::measurement));
     if options.json {

@@ -7,9 +7,10 @@
 //! so a branch with an invalid target or an unusable fall-through simply becomes `Trap`.
 
 use kestrel_program::cost::CostModel;
+use kestrel_program::decode::{MACRO_BLOCK_SIZE, OffsetSet};
 use kestrel_program::{Args, Opcode, ParsedInstruction, Reg};
 
-use crate::ops::{Metering, Op, ZERO_REG};
+use crate::ops::{Kind, Metering, Op, ZERO_REG};
 
 /// Marker for "not a valid jump target" in the resolved jump table.
 pub const NO_TARGET: u32 = u32::MAX;
@@ -48,13 +49,14 @@ pub struct CompiledCode {
     pub ops: Vec<Op>,
     /// Program counter reported for each op.
     pub op_pc: Vec<u32>,
-    /// Host entry points, sorted by pc.
-    pub entries: Vec<Entry>,
     /// Block starts, sorted by pc.
     pub blocks: Vec<BlockStart>,
     /// Jump table entries resolved to op indices ([`NO_TARGET`] if invalid).
     pub jump_table: Vec<u32>,
     pub code_len: u32,
+    /// Whether a host entry in the middle of a block charges the block's cost (sync and async
+    /// block metering).
+    pub entry_charges_block: bool,
     /// Cost of the implicit trap block at or beyond the code end.
     pub end_trap_cost: u64,
 }
@@ -66,8 +68,6 @@ pub struct CompileInput<'a> {
     pub code_len: u32,
     /// The linear decode of the whole code (`decode::Code::instructions`).
     pub instructions: Vec<ParsedInstruction>,
-    /// Decoder's valid-jump-target test (`instructions.md` §7.2).
-    pub is_valid_jump_target: &'a dyn Fn(u32) -> bool,
     /// Raw jump table entries (code offsets).
     pub jump_table: Vec<u32>,
     pub cost_model: &'a CostModel,
@@ -83,31 +83,65 @@ fn r(reg: Reg) -> u8 {
     reg.index()
 }
 
+/// `ends_block` of every opcode, by discriminant (`Opcode::control` is not inlined across
+/// crates and the compiler asks twice per instruction).
+fn ends_block_table() -> [bool; 256] {
+    let mut table = [true; 256];
+    for &opcode in Opcode::ALL {
+        if let Some(slot) = table.get_mut(opcode as usize) {
+            *slot = opcode.ends_block();
+        }
+    }
+    table
+}
+
+/// The valid jump targets (`instructions.md` §7.2) from the linear decode: an instruction that
+/// starts the code or follows a block end (or, extended encoding, starts a macro block). The
+/// zero-length item of §3.6 and the implicit end item are skipped. Same rule as
+/// `Code::jump_targets`, without a second decode pass (checked against it in the tests).
+pub fn jump_targets(code_len: u32, is_extended: bool, instructions: &[ParsedInstruction]) -> OffsetSet {
+    let ends_block = ends_block_table();
+    let mut set = OffsetSet::new(code_len);
+    let mut previous_ends_block = true;
+    for item in instructions {
+        if item.length == 0 || item.offset >= code_len {
+            continue;
+        }
+        if previous_ends_block || (is_extended && item.offset % MACRO_BLOCK_SIZE == 0) {
+            set.insert(item.offset);
+        }
+        previous_ends_block = ends_block[item.instruction.opcode as usize];
+    }
+    set
+}
+
 impl CompiledCode {
     pub fn compile(mut input: CompileInput<'_>) -> CompiledCode {
         let code_len = input.code_len;
+        let ends_block = ends_block_table();
+        let ends = |item: &ParsedInstruction| ends_block[item.instruction.opcode as usize];
         let cost_of = |item: &ParsedInstruction| -> u64 {
             // The implicit end trap (an `invalid` item at the code end) costs a `trap`.
             let opcode = if item.offset >= code_len { Opcode::Trap } else { item.instruction.opcode };
             u64::from(input.cost_model.cost_for(opcode))
         };
+        let targets = jump_targets(code_len, input.is_latest64, &input.instructions);
 
         // Drop the §3.6 zero-length `invalid` items that would start a block: nothing can reach
         // them (a jump to that offset lands on the real instruction decoded there).
-        let mut items = Vec::with_capacity(input.instructions.len());
+        let mut items = core::mem::take(&mut input.instructions);
         let mut at_block_start = true;
-        for item in core::mem::take(&mut input.instructions) {
+        items.retain(|item| {
             if at_block_start && item.length == 0 && item.instruction.opcode == Opcode::Invalid {
-                continue;
+                return false;
             }
-            at_block_start = item.instruction.ends_block();
-            items.push(item);
-        }
+            at_block_start = ends(item);
+            true
+        });
 
         let mut ops = Vec::with_capacity(items.len() + items.len() / 4 + 1);
         let mut op_pc = Vec::with_capacity(ops.capacity());
-        let mut entries: Vec<Entry> = Vec::with_capacity(items.len());
-        let mut blocks = Vec::new();
+        let mut blocks = Vec::with_capacity(items.len() / 4);
         let metering = match input.gas {
             GasMode::None => Metering::None,
             GasMode::Sync | GasMode::PerInstruction => Metering::Sync,
@@ -117,54 +151,43 @@ impl CompiledCode {
         let mut start = 0;
         while start < items.len() {
             let mut end = start;
-            while end < items.len() && !items[end].instruction.ends_block() {
+            while end < items.len() && !ends(&items[end]) {
                 end += 1;
             }
             let end = (end + 1).min(items.len());
             let block = &items[start..end];
             let cost: u64 = block.iter().map(cost_of).sum();
-            let block_op = ops.len() as u32;
-            blocks.push(BlockStart { pc: block[0].offset, op: block_op, cost });
+            blocks.push(BlockStart { pc: block[0].offset, op: ops.len() as u32, cost });
 
             for (k, item) in block.iter().enumerate() {
                 let pc = item.offset;
-                let item_op = ops.len() as u32;
-                let mut push = |op: Op| {
-                    ops.push(op);
-                    op_pc.push(pc);
-                };
                 if input.step_tracing {
-                    push(Op::Step);
+                    ops.push(Op::new(Kind::Step));
+                    op_pc.push(pc);
                 }
-                match input.gas {
-                    GasMode::Sync if k == 0 => push(Op::Charge { cost: cost.min(u64::from(u32::MAX)) as u32 }),
-                    GasMode::Async if k == 0 => push(Op::ChargeAsync { cost: cost.min(u64::from(u32::MAX)) as u32 }),
-                    GasMode::PerInstruction => push(Op::Charge { cost: cost_of(item) as u32 }),
-                    _ => {}
+                let charge = match input.gas {
+                    GasMode::Sync if k == 0 => Some(Kind::Charge),
+                    GasMode::Async if k == 0 => Some(Kind::ChargeAsync),
+                    GasMode::PerInstruction => Some(Kind::Charge),
+                    _ => None,
+                };
+                if let Some(kind) = charge {
+                    let cost = if input.gas == GasMode::PerInstruction { cost_of(item) } else { cost };
+                    ops.push(Op::with(kind, 0, 0, 0, cost.min(u64::from(u32::MAX)) as u32, 0));
+                    op_pc.push(pc);
                 }
-                let op = lower(item, &input, metering);
-                push(op);
-
-                let fresh = entries.last().is_none_or(|last| last.pc < pc);
-                if pc < code_len && fresh {
-                    let entry = if k == 0 {
-                        Entry { pc, op: block_op, charge: 0 }
-                    } else {
-                        let charge = if matches!(input.gas, GasMode::Sync | GasMode::Async) { cost } else { 0 };
-                        Entry { pc, op: item_op, charge }
-                    };
-                    entries.push(entry);
-                }
+                ops.push(lower(item, &input, &targets, metering));
+                op_pc.push(pc);
             }
             start = end;
         }
         // Guard so execution can never run past the last op.
-        ops.push(Op::Trap);
+        ops.push(Op::TRAP);
         op_pc.push(code_len);
 
         // Resolve static targets now that every block start has an op index.
         let resolve = |target: u32| -> u32 {
-            if !(input.is_valid_jump_target)(target) {
+            if !targets.contains(target) {
                 return NO_TARGET;
             }
             match blocks.binary_search_by_key(&target, |block: &BlockStart| block.pc) {
@@ -173,37 +196,62 @@ impl CompiledCode {
             }
         };
         for op in ops.iter_mut() {
-            let Some(target) = op.target_mut() else { continue };
-            let resolved = resolve(*target);
-            if resolved != NO_TARGET {
-                *target = resolved;
+            if !op.kind.has_target() {
                 continue;
             }
-            *op = match *op {
-                Op::LoadImmAndJump { d, imm, .. } => Op::LoadImmAndTrap { d, imm },
-                _ => Op::Trap,
+            let resolved = resolve(op.x);
+            if resolved != NO_TARGET {
+                op.x = resolved;
+                continue;
+            }
+            *op = match op.kind {
+                Kind::LoadImmAndJump => Op { kind: Kind::LoadImmAndTrap, x: 0, ..*op },
+                _ => Op::TRAP,
             };
         }
         let jump_table = input.jump_table.iter().map(|&target| resolve(target)).collect();
-        if !input.step_tracing && input.gas != GasMode::PerInstruction {
+        if !input.step_tracing && input.gas != GasMode::PerInstruction && !crate::profile::fusion_disabled() {
             crate::fuse::fuse(&mut ops);
         }
 
         CompiledCode {
             ops,
             op_pc,
-            entries,
             blocks,
             jump_table,
             code_len,
+            entry_charges_block: matches!(input.gas, GasMode::Sync | GasMode::Async),
             end_trap_cost: u64::from(input.cost_model.cost_for(Opcode::Trap)),
         }
     }
 
-    /// The host entry at `pc`, if `pc` is an instruction boundary inside the code.
+    /// The host entry at `pc`, if `pc` is an instruction boundary inside the code: the first op
+    /// of the first instruction there, charging the enclosing block's cost when that is not the
+    /// block's start.
     pub fn entry(&self, pc: u32) -> Option<Entry> {
-        let index = self.entries.binary_search_by_key(&pc, |entry| entry.pc).ok()?;
-        self.entries.get(index).copied()
+        if pc >= self.code_len {
+            return None;
+        }
+        // The block starting at or before `pc`, then the first op at `pc` inside it. A block
+        // starting exactly at `pc` may follow a zero-length `invalid` at the same pc that ends
+        // the previous block (§3.6): that one comes first.
+        let mut index = self.blocks.partition_point(|block| block.pc <= pc).checked_sub(1)?;
+        let first_op = |index: usize| self.blocks.get(index).map_or(0, |block| block.op as usize);
+        if self.blocks[index].pc == pc
+            && let Some(previous) = first_op(index).checked_sub(1)
+            && self.op_pc.get(previous) == Some(&pc)
+        {
+            index -= 1;
+        }
+        let block = self.blocks[index];
+        let end = if index + 1 < self.blocks.len() { first_op(index + 1) } else { self.op_pc.len() };
+        let range = self.op_pc.get(block.op as usize..end)?;
+        let op = block.op as usize + range.partition_point(|&op_pc| op_pc < pc);
+        if self.op_pc.get(op) != Some(&pc) {
+            return None;
+        }
+        let charge = if block.op as usize == op || !self.entry_charges_block { 0 } else { block.cost };
+        Some(Entry { pc, op: op as u32, charge })
     }
 
     /// `Module::calculate_gas_cost_for` (`runtime.md` §9.6).
@@ -216,217 +264,211 @@ impl CompiledCode {
     }
 }
 
+/// The op kind of an instruction (the format decides the operand fields, see `lower`).
+fn kind_of(opcode: Opcode, is_64_bit: bool) -> Kind {
+    use Kind as K;
+    use Opcode as O;
+    match opcode {
+        O::Trap | O::Invalid => K::Trap,
+        O::Fallthrough | O::Unlikely => K::Nop,
+        O::Memset => K::Memset,
+        O::Ecalli => K::Ecalli,
+        O::Jump => K::Jump,
+        O::JumpIndirect => K::JumpIndirect,
+        O::LoadImm | O::LoadImm64 => K::LoadImm,
+        O::LoadImmAndJump => K::LoadImmAndJump,
+        O::LoadImmAndJumpIndirect => K::LoadImmAndJumpIndirect,
+        O::LoadU8 | O::LoadIndirectU8 => K::LoadU8,
+        O::LoadI8 | O::LoadIndirectI8 => K::LoadI8,
+        O::LoadU16 | O::LoadIndirectU16 => K::LoadU16,
+        O::LoadI16 | O::LoadIndirectI16 => K::LoadI16,
+        O::LoadU32 | O::LoadIndirectU32 => K::LoadU32,
+        O::LoadI32 | O::LoadIndirectI32 => K::LoadI32,
+        O::LoadU64 | O::LoadIndirectU64 => K::LoadU64,
+        O::StoreU8 | O::StoreIndirectU8 => K::StoreU8,
+        O::StoreU16 | O::StoreIndirectU16 => K::StoreU16,
+        O::StoreU32 | O::StoreIndirectU32 => K::StoreU32,
+        O::StoreU64 | O::StoreIndirectU64 => K::StoreU64,
+        O::StoreImmU8 | O::StoreImmIndirectU8 => K::StoreImmU8,
+        O::StoreImmU16 | O::StoreImmIndirectU16 => K::StoreImmU16,
+        O::StoreImmU32 | O::StoreImmIndirectU32 => K::StoreImmU32,
+        O::StoreImmU64 | O::StoreImmIndirectU64 => K::StoreImmU64,
+        O::BranchEqImm => K::BranchEqImm,
+        O::BranchNotEqImm => K::BranchNotEqImm,
+        O::BranchLessUnsignedImm => K::BranchLessUnsignedImm,
+        O::BranchLessSignedImm => K::BranchLessSignedImm,
+        O::BranchGreaterOrEqualUnsignedImm => K::BranchGreaterOrEqualUnsignedImm,
+        O::BranchGreaterOrEqualSignedImm => K::BranchGreaterOrEqualSignedImm,
+        O::BranchLessOrEqualUnsignedImm => K::BranchLessOrEqualUnsignedImm,
+        O::BranchLessOrEqualSignedImm => K::BranchLessOrEqualSignedImm,
+        O::BranchGreaterUnsignedImm => K::BranchGreaterUnsignedImm,
+        O::BranchGreaterSignedImm => K::BranchGreaterSignedImm,
+        O::BranchEq => K::BranchEq,
+        O::BranchNotEq => K::BranchNotEq,
+        O::BranchLessUnsigned => K::BranchLessUnsigned,
+        O::BranchLessSigned => K::BranchLessSigned,
+        O::BranchGreaterOrEqualUnsigned => K::BranchGreaterOrEqualUnsigned,
+        O::BranchGreaterOrEqualSigned => K::BranchGreaterOrEqualSigned,
+        O::MoveReg => K::MoveReg,
+        O::Sbrk => K::Sbrk,
+        O::CountLeadingZeroBits32 => K::CountLeadingZeroBits32,
+        O::CountLeadingZeroBits64 => K::CountLeadingZeroBits64,
+        O::CountTrailingZeroBits32 => K::CountTrailingZeroBits32,
+        O::CountTrailingZeroBits64 => K::CountTrailingZeroBits64,
+        O::CountSetBits32 => K::CountSetBits32,
+        O::CountSetBits64 => K::CountSetBits64,
+        O::SignExtend8 => K::SignExtend8,
+        O::SignExtend16 => K::SignExtend16,
+        O::ZeroExtend16 => K::ZeroExtend16,
+        O::ReverseByte if is_64_bit => K::ReverseByte64,
+        O::ReverseByte => K::ReverseByte32,
+        O::AddImm32 => K::AddImm32,
+        O::AddImm64 => K::AddImm64,
+        O::AndImm => K::AndImm,
+        O::XorImm => K::XorImm,
+        O::OrImm => K::OrImm,
+        O::MulImm32 => K::MulImm32,
+        O::MulImm64 => K::MulImm64,
+        O::SetLessThanUnsignedImm => K::SetLessThanUnsignedImm,
+        O::SetLessThanSignedImm => K::SetLessThanSignedImm,
+        O::SetGreaterThanUnsignedImm => K::SetGreaterThanUnsignedImm,
+        O::SetGreaterThanSignedImm => K::SetGreaterThanSignedImm,
+        O::ShiftLogicalLeftImm32 => K::ShiftLogicalLeftImm32,
+        O::ShiftLogicalLeftImm64 => K::ShiftLogicalLeftImm64,
+        O::ShiftLogicalRightImm32 => K::ShiftLogicalRightImm32,
+        O::ShiftLogicalRightImm64 => K::ShiftLogicalRightImm64,
+        O::ShiftArithmeticRightImm32 => K::ShiftArithmeticRightImm32,
+        O::ShiftArithmeticRightImm64 => K::ShiftArithmeticRightImm64,
+        O::ShiftLogicalLeftImmAlt32 => K::ShiftLogicalLeftImmAlt32,
+        O::ShiftLogicalLeftImmAlt64 => K::ShiftLogicalLeftImmAlt64,
+        O::ShiftLogicalRightImmAlt32 => K::ShiftLogicalRightImmAlt32,
+        O::ShiftLogicalRightImmAlt64 => K::ShiftLogicalRightImmAlt64,
+        O::ShiftArithmeticRightImmAlt32 => K::ShiftArithmeticRightImmAlt32,
+        O::ShiftArithmeticRightImmAlt64 => K::ShiftArithmeticRightImmAlt64,
+        O::NegateAndAddImm32 => K::NegateAndAddImm32,
+        O::NegateAndAddImm64 => K::NegateAndAddImm64,
+        O::CmovIfZeroImm => K::CmovIfZeroImm,
+        O::CmovIfNotZeroImm => K::CmovIfNotZeroImm,
+        O::RotateRightImm32 => K::RotateRightImm32,
+        O::RotateRightImm64 => K::RotateRightImm64,
+        O::RotateRightImmAlt32 => K::RotateRightImmAlt32,
+        O::RotateRightImmAlt64 => K::RotateRightImmAlt64,
+        O::Add32 => K::Add32,
+        O::Add64 => K::Add64,
+        O::Sub32 => K::Sub32,
+        O::Sub64 => K::Sub64,
+        O::And => K::And,
+        O::Xor => K::Xor,
+        O::Or => K::Or,
+        O::Mul32 => K::Mul32,
+        O::Mul64 => K::Mul64,
+        O::MulUpperSignedSigned if is_64_bit => K::MulUpperSignedSigned64,
+        O::MulUpperSignedSigned => K::MulUpperSignedSigned32,
+        O::MulUpperUnsignedUnsigned if is_64_bit => K::MulUpperUnsignedUnsigned64,
+        O::MulUpperUnsignedUnsigned => K::MulUpperUnsignedUnsigned32,
+        O::MulUpperSignedUnsigned if is_64_bit => K::MulUpperSignedUnsigned64,
+        O::MulUpperSignedUnsigned => K::MulUpperSignedUnsigned32,
+        O::SetLessThanUnsigned => K::SetLessThanUnsigned,
+        O::SetLessThanSigned => K::SetLessThanSigned,
+        O::ShiftLogicalLeft32 => K::ShiftLogicalLeft32,
+        O::ShiftLogicalLeft64 => K::ShiftLogicalLeft64,
+        O::ShiftLogicalRight32 => K::ShiftLogicalRight32,
+        O::ShiftLogicalRight64 => K::ShiftLogicalRight64,
+        O::ShiftArithmeticRight32 => K::ShiftArithmeticRight32,
+        O::ShiftArithmeticRight64 => K::ShiftArithmeticRight64,
+        O::DivUnsigned32 => K::DivUnsigned32,
+        O::DivUnsigned64 => K::DivUnsigned64,
+        O::DivSigned32 => K::DivSigned32,
+        O::DivSigned64 => K::DivSigned64,
+        O::RemUnsigned32 => K::RemUnsigned32,
+        O::RemUnsigned64 => K::RemUnsigned64,
+        O::RemSigned32 => K::RemSigned32,
+        O::RemSigned64 => K::RemSigned64,
+        O::CmovIfZero => K::CmovIfZero,
+        O::CmovIfNotZero => K::CmovIfNotZero,
+        O::AndInverted => K::AndInverted,
+        O::OrInverted => K::OrInverted,
+        O::Xnor => K::Xnor,
+        O::Maximum => K::Maximum,
+        O::MaximumUnsigned => K::MaximumUnsigned,
+        O::Minimum => K::Minimum,
+        O::MinimumUnsigned => K::MinimumUnsigned,
+        O::RotateLeft32 => K::RotateLeft32,
+        O::RotateLeft64 => K::RotateLeft64,
+        O::RotateRight32 => K::RotateRight32,
+        O::RotateRight64 => K::RotateRight64,
+    }
+}
+
 /// Lowers one instruction. Static targets are left as code offsets (resolved by the caller).
-fn lower(item: &ParsedInstruction, input: &CompileInput<'_>, metering: Metering) -> Op {
+fn lower(item: &ParsedInstruction, input: &CompileInput<'_>, targets: &OffsetSet, metering: Metering) -> Op {
     use Opcode as O;
     let opcode = item.instruction.opcode;
-    let args = item.instruction.args;
-    let next = item.next_offset();
 
     // A fall-through into something that is not a valid block start traps at the instruction.
     if matches!(opcode.control(), kestrel_program::Control::Branch | kestrel_program::Control::Fallthrough)
-        && !(input.is_valid_jump_target)(next)
+        && !targets.contains(item.next_offset())
     {
-        return Op::Trap;
+        return Op::TRAP;
     }
 
-    match (opcode, args) {
-        (O::Trap | O::Invalid, _) => Op::Trap,
-        (O::Fallthrough | O::Unlikely, _) => Op::Nop,
-        (O::Memset, _) => Op::Memset { wide: input.is_latest64, metering },
-        (O::Ecalli, Args::Imm { imm }) => Op::Ecalli { imm },
-        (O::Jump, Args::Offset { target }) => Op::Jump { target },
-        (O::JumpIndirect, Args::RegImm { reg, imm }) => Op::JumpIndirect { b: r(reg), off: imm },
-        (O::LoadImm, Args::RegImm { reg, imm }) => Op::LoadImm { d: r(reg), imm: sx(imm) },
-        (O::LoadImm64, Args::RegImm64 { reg, imm }) => Op::LoadImm { d: r(reg), imm },
-        (O::LoadImmAndJump, Args::RegImmOffset { reg, imm, target }) => {
-            Op::LoadImmAndJump { d: r(reg), target, imm: sx(imm) }
-        }
-        (O::LoadImmAndJumpIndirect, Args::RegRegImmImm { reg1, reg2, imm1, imm2 }) => {
-            Op::LoadImmAndJumpIndirect { d: r(reg1), b: r(reg2), imm: imm1, off: imm2 }
-        }
-        (_, Args::RegImm { reg, imm }) => {
-            let (x, b, off) = (r(reg), ZERO_REG, imm);
-            match opcode {
-                O::LoadU8 => Op::LoadU8 { d: x, b, off },
-                O::LoadI8 => Op::LoadI8 { d: x, b, off },
-                O::LoadU16 => Op::LoadU16 { d: x, b, off },
-                O::LoadI16 => Op::LoadI16 { d: x, b, off },
-                O::LoadU32 => Op::LoadU32 { d: x, b, off },
-                O::LoadI32 => Op::LoadI32 { d: x, b, off },
-                O::LoadU64 => Op::LoadU64 { d: x, b, off },
-                O::StoreU8 => Op::StoreU8 { s: x, b, off },
-                O::StoreU16 => Op::StoreU16 { s: x, b, off },
-                O::StoreU32 => Op::StoreU32 { s: x, b, off },
-                O::StoreU64 => Op::StoreU64 { s: x, b, off },
-                _ => Op::Trap,
-            }
-        }
-        (_, Args::ImmImm { imm1, imm2 }) => lower_store_imm(opcode, ZERO_REG, imm1, sx(imm2)),
-        (_, Args::RegImmImm { reg, imm1, imm2 }) => lower_store_imm(opcode, r(reg), imm1, sx(imm2)),
-        (_, Args::RegImmOffset { reg, imm, target }) => {
-            let (s, imm) = (r(reg), sx(imm));
-            match opcode {
-                O::BranchEqImm => Op::BranchEqImm { s, target, imm },
-                O::BranchNotEqImm => Op::BranchNotEqImm { s, target, imm },
-                O::BranchLessUnsignedImm => Op::BranchLessUnsignedImm { s, target, imm },
-                O::BranchLessSignedImm => Op::BranchLessSignedImm { s, target, imm },
-                O::BranchGreaterOrEqualUnsignedImm => Op::BranchGreaterOrEqualUnsignedImm { s, target, imm },
-                O::BranchGreaterOrEqualSignedImm => Op::BranchGreaterOrEqualSignedImm { s, target, imm },
-                O::BranchLessOrEqualUnsignedImm => Op::BranchLessOrEqualUnsignedImm { s, target, imm },
-                O::BranchLessOrEqualSignedImm => Op::BranchLessOrEqualSignedImm { s, target, imm },
-                O::BranchGreaterUnsignedImm => Op::BranchGreaterUnsignedImm { s, target, imm },
-                O::BranchGreaterSignedImm => Op::BranchGreaterSignedImm { s, target, imm },
-                _ => Op::Trap,
-            }
-        }
-        (_, Args::RegRegOffset { reg1, reg2, target }) => {
-            let (s1, s2) = (r(reg1), r(reg2));
-            match opcode {
-                O::BranchEq => Op::BranchEq { s1, s2, target },
-                O::BranchNotEq => Op::BranchNotEq { s1, s2, target },
-                O::BranchLessUnsigned => Op::BranchLessUnsigned { s1, s2, target },
-                O::BranchLessSigned => Op::BranchLessSigned { s1, s2, target },
-                O::BranchGreaterOrEqualUnsigned => Op::BranchGreaterOrEqualUnsigned { s1, s2, target },
-                O::BranchGreaterOrEqualSigned => Op::BranchGreaterOrEqualSigned { s1, s2, target },
-                _ => Op::Trap,
-            }
-        }
-        (_, Args::RegRegImm { reg1, reg2, imm }) => lower_reg_reg_imm(opcode, r(reg1), r(reg2), imm),
-        (_, Args::RegRegReg { reg1, reg2, reg3 }) => {
-            lower_reg_reg_reg(opcode, r(reg1), r(reg2), r(reg3), input.is_64_bit)
-        }
-        (_, Args::RegReg { reg1, reg2 }) => {
-            let (d, s) = (r(reg1), r(reg2));
-            match opcode {
-                O::MoveReg => Op::MoveReg { d, s },
-                O::Sbrk => Op::Sbrk { d, s, wide: input.is_latest64 },
-                O::CountLeadingZeroBits32 => Op::CountLeadingZeroBits32 { d, s },
-                O::CountLeadingZeroBits64 => Op::CountLeadingZeroBits64 { d, s },
-                O::CountTrailingZeroBits32 => Op::CountTrailingZeroBits32 { d, s },
-                O::CountTrailingZeroBits64 => Op::CountTrailingZeroBits64 { d, s },
-                O::CountSetBits32 => Op::CountSetBits32 { d, s },
-                O::CountSetBits64 => Op::CountSetBits64 { d, s },
-                O::SignExtend8 => Op::SignExtend8 { d, s },
-                O::SignExtend16 => Op::SignExtend16 { d, s },
-                O::ZeroExtend16 => Op::ZeroExtend16 { d, s },
-                O::ReverseByte if input.is_64_bit => Op::ReverseByte64 { d, s },
-                O::ReverseByte => Op::ReverseByte32 { d, s },
-                _ => Op::Trap,
-            }
-        }
-        _ => Op::Trap,
+    let kind = kind_of(opcode, input.is_64_bit);
+    let wide = u8::from(input.is_latest64);
+    // Field meanings per kind: see the table in `ops.rs`.
+    match item.instruction.args {
+        _ if opcode == O::Memset => Op::with(kind, metering as u8, 0, 0, 0, 0),
+        Args::None => Op::new(kind),
+        Args::Imm { imm } => Op::with(kind, 0, 0, 0, imm, 0),
+        Args::Offset { target } => Op::with(kind, 0, 0, 0, target, 0),
+        Args::RegImm { reg, imm } => match opcode {
+            O::JumpIndirect => Op::with(kind, 0, r(reg), 0, imm, 0),
+            O::LoadImm => Op::with(kind, r(reg), 0, 0, 0, sx(imm)),
+            // Absolute loads and stores: base register 0.
+            _ => Op::with(kind, r(reg), ZERO_REG, 0, imm, 0),
+        },
+        Args::RegImm64 { reg, imm } => Op::with(kind, r(reg), 0, 0, 0, imm),
+        Args::ImmImm { imm1, imm2 } => Op::with(kind, 0, ZERO_REG, 0, imm1, sx(imm2)),
+        Args::RegImmImm { reg, imm1, imm2 } => Op::with(kind, 0, r(reg), 0, imm1, sx(imm2)),
+        Args::RegImmOffset { reg, imm, target } => Op::with(kind, r(reg), 0, 0, target, sx(imm)),
+        Args::RegRegOffset { reg1, reg2, target } => Op::with(kind, r(reg1), r(reg2), 0, target, 0),
+        Args::RegRegImm { reg1, reg2, imm } => Op::with(kind, r(reg1), r(reg2), 0, imm, sx(imm)),
+        Args::RegRegImmImm { reg1, reg2, imm1, imm2 } => Op::with(kind, r(reg1), r(reg2), 0, imm2, sx(imm1)),
+        Args::RegRegReg { reg1, reg2, reg3 } => Op::with(kind, r(reg1), r(reg2), r(reg3), 0, 0),
+        Args::RegReg { reg1, reg2 } => match opcode {
+            O::Sbrk => Op::with(kind, r(reg1), r(reg2), wide, 0, 0),
+            _ => Op::with(kind, r(reg1), r(reg2), 0, 0, 0),
+        },
     }
 }
 
-fn lower_store_imm(opcode: Opcode, b: u8, off: u32, imm: u64) -> Op {
-    match opcode {
-        Opcode::StoreImmU8 | Opcode::StoreImmIndirectU8 => Op::StoreImmU8 { b, off, imm },
-        Opcode::StoreImmU16 | Opcode::StoreImmIndirectU16 => Op::StoreImmU16 { b, off, imm },
-        Opcode::StoreImmU32 | Opcode::StoreImmIndirectU32 => Op::StoreImmU32 { b, off, imm },
-        Opcode::StoreImmU64 | Opcode::StoreImmIndirectU64 => Op::StoreImmU64 { b, off, imm },
-        _ => Op::Trap,
-    }
-}
+#[cfg(test)]
+mod tests {
+    use kestrel_program::decode::Code;
+    use kestrel_program::{ArcBytes, ProgramBlob};
 
-fn lower_reg_reg_imm(opcode: Opcode, reg1: u8, reg2: u8, raw: u32) -> Op {
-    use Opcode as O;
-    let (d, s, imm) = (reg1, reg2, sx(raw));
-    let (b, off) = (reg2, raw);
-    match opcode {
-        O::StoreIndirectU8 => Op::StoreU8 { s: reg1, b, off },
-        O::StoreIndirectU16 => Op::StoreU16 { s: reg1, b, off },
-        O::StoreIndirectU32 => Op::StoreU32 { s: reg1, b, off },
-        O::StoreIndirectU64 => Op::StoreU64 { s: reg1, b, off },
-        O::LoadIndirectU8 => Op::LoadU8 { d, b, off },
-        O::LoadIndirectI8 => Op::LoadI8 { d, b, off },
-        O::LoadIndirectU16 => Op::LoadU16 { d, b, off },
-        O::LoadIndirectI16 => Op::LoadI16 { d, b, off },
-        O::LoadIndirectU32 => Op::LoadU32 { d, b, off },
-        O::LoadIndirectI32 => Op::LoadI32 { d, b, off },
-        O::LoadIndirectU64 => Op::LoadU64 { d, b, off },
-        O::AddImm32 => Op::AddImm32 { d, s, imm },
-        O::AddImm64 => Op::AddImm64 { d, s, imm },
-        O::AndImm => Op::AndImm { d, s, imm },
-        O::XorImm => Op::XorImm { d, s, imm },
-        O::OrImm => Op::OrImm { d, s, imm },
-        O::MulImm32 => Op::MulImm32 { d, s, imm },
-        O::MulImm64 => Op::MulImm64 { d, s, imm },
-        O::SetLessThanUnsignedImm => Op::SetLessThanUnsignedImm { d, s, imm },
-        O::SetLessThanSignedImm => Op::SetLessThanSignedImm { d, s, imm },
-        O::SetGreaterThanUnsignedImm => Op::SetGreaterThanUnsignedImm { d, s, imm },
-        O::SetGreaterThanSignedImm => Op::SetGreaterThanSignedImm { d, s, imm },
-        O::ShiftLogicalLeftImm32 => Op::ShiftLogicalLeftImm32 { d, s, imm },
-        O::ShiftLogicalLeftImm64 => Op::ShiftLogicalLeftImm64 { d, s, imm },
-        O::ShiftLogicalRightImm32 => Op::ShiftLogicalRightImm32 { d, s, imm },
-        O::ShiftLogicalRightImm64 => Op::ShiftLogicalRightImm64 { d, s, imm },
-        O::ShiftArithmeticRightImm32 => Op::ShiftArithmeticRightImm32 { d, s, imm },
-        O::ShiftArithmeticRightImm64 => Op::ShiftArithmeticRightImm64 { d, s, imm },
-        O::ShiftLogicalLeftImmAlt32 => Op::ShiftLogicalLeftImmAlt32 { d, s, imm },
-        O::ShiftLogicalLeftImmAlt64 => Op::ShiftLogicalLeftImmAlt64 { d, s, imm },
-        O::ShiftLogicalRightImmAlt32 => Op::ShiftLogicalRightImmAlt32 { d, s, imm },
-        O::ShiftLogicalRightImmAlt64 => Op::ShiftLogicalRightImmAlt64 { d, s, imm },
-        O::ShiftArithmeticRightImmAlt32 => Op::ShiftArithmeticRightImmAlt32 { d, s, imm },
-        O::ShiftArithmeticRightImmAlt64 => Op::ShiftArithmeticRightImmAlt64 { d, s, imm },
-        O::NegateAndAddImm32 => Op::NegateAndAddImm32 { d, s, imm },
-        O::NegateAndAddImm64 => Op::NegateAndAddImm64 { d, s, imm },
-        O::CmovIfZeroImm => Op::CmovIfZeroImm { d, c: s, imm },
-        O::CmovIfNotZeroImm => Op::CmovIfNotZeroImm { d, c: s, imm },
-        O::RotateRightImm32 => Op::RotateRightImm32 { d, s, imm },
-        O::RotateRightImm64 => Op::RotateRightImm64 { d, s, imm },
-        O::RotateRightImmAlt32 => Op::RotateRightImmAlt32 { d, s, imm },
-        O::RotateRightImmAlt64 => Op::RotateRightImmAlt64 { d, s, imm },
-        _ => Op::Trap,
-    }
-}
+    use super::*;
 
-fn lower_reg_reg_reg(opcode: Opcode, d: u8, s1: u8, s2: u8, is_64_bit: bool) -> Op {
-    use Opcode as O;
-    match opcode {
-        O::Add32 => Op::Add32 { d, s1, s2 },
-        O::Add64 => Op::Add64 { d, s1, s2 },
-        O::Sub32 => Op::Sub32 { d, s1, s2 },
-        O::Sub64 => Op::Sub64 { d, s1, s2 },
-        O::And => Op::And { d, s1, s2 },
-        O::Xor => Op::Xor { d, s1, s2 },
-        O::Or => Op::Or { d, s1, s2 },
-        O::Mul32 => Op::Mul32 { d, s1, s2 },
-        O::Mul64 => Op::Mul64 { d, s1, s2 },
-        O::MulUpperSignedSigned if is_64_bit => Op::MulUpperSignedSigned64 { d, s1, s2 },
-        O::MulUpperSignedSigned => Op::MulUpperSignedSigned32 { d, s1, s2 },
-        O::MulUpperUnsignedUnsigned if is_64_bit => Op::MulUpperUnsignedUnsigned64 { d, s1, s2 },
-        O::MulUpperUnsignedUnsigned => Op::MulUpperUnsignedUnsigned32 { d, s1, s2 },
-        O::MulUpperSignedUnsigned if is_64_bit => Op::MulUpperSignedUnsigned64 { d, s1, s2 },
-        O::MulUpperSignedUnsigned => Op::MulUpperSignedUnsigned32 { d, s1, s2 },
-        O::SetLessThanUnsigned => Op::SetLessThanUnsigned { d, s1, s2 },
-        O::SetLessThanSigned => Op::SetLessThanSigned { d, s1, s2 },
-        O::ShiftLogicalLeft32 => Op::ShiftLogicalLeft32 { d, s1, s2 },
-        O::ShiftLogicalLeft64 => Op::ShiftLogicalLeft64 { d, s1, s2 },
-        O::ShiftLogicalRight32 => Op::ShiftLogicalRight32 { d, s1, s2 },
-        O::ShiftLogicalRight64 => Op::ShiftLogicalRight64 { d, s1, s2 },
-        O::ShiftArithmeticRight32 => Op::ShiftArithmeticRight32 { d, s1, s2 },
-        O::ShiftArithmeticRight64 => Op::ShiftArithmeticRight64 { d, s1, s2 },
-        O::DivUnsigned32 => Op::DivUnsigned32 { d, s1, s2 },
-        O::DivUnsigned64 => Op::DivUnsigned64 { d, s1, s2 },
-        O::DivSigned32 => Op::DivSigned32 { d, s1, s2 },
-        O::DivSigned64 => Op::DivSigned64 { d, s1, s2 },
-        O::RemUnsigned32 => Op::RemUnsigned32 { d, s1, s2 },
-        O::RemUnsigned64 => Op::RemUnsigned64 { d, s1, s2 },
-        O::RemSigned32 => Op::RemSigned32 { d, s1, s2 },
-        O::RemSigned64 => Op::RemSigned64 { d, s1, s2 },
-        O::CmovIfZero => Op::CmovIfZero { d, s: s1, c: s2 },
-        O::CmovIfNotZero => Op::CmovIfNotZero { d, s: s1, c: s2 },
-        O::AndInverted => Op::AndInverted { d, s1, s2 },
-        O::OrInverted => Op::OrInverted { d, s1, s2 },
-        O::Xnor => Op::Xnor { d, s1, s2 },
-        O::Maximum => Op::Maximum { d, s1, s2 },
-        O::MaximumUnsigned => Op::MaximumUnsigned { d, s1, s2 },
-        O::Minimum => Op::Minimum { d, s1, s2 },
-        O::MinimumUnsigned => Op::MinimumUnsigned { d, s1, s2 },
-        O::RotateLeft32 => Op::RotateLeft32 { d, s1, s2 },
-        O::RotateLeft64 => Op::RotateLeft64 { d, s1, s2 },
-        O::RotateRight32 => Op::RotateRight32 { d, s1, s2 },
-        O::RotateRight64 => Op::RotateRight64 { d, s1, s2 },
-        _ => Op::Trap,
+    /// `jump_targets` must agree with the program crate's `Code::jump_targets` everywhere.
+    #[test]
+    #[allow(clippy::print_stdout, reason = "skip notice")]
+    fn jump_targets_match_the_decoder() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata/blobs");
+        let mut checked = 0;
+        for name in ["doom.polkavm", "quake.polkavm", "example-hello-world.polkavm"] {
+            let Ok(bytes) = std::fs::read(format!("{dir}/{name}")) else {
+                println!("skipped: {dir}/{name} not found");
+                continue;
+            };
+            let blob = ProgramBlob::parse(ArcBytes::from(bytes)).unwrap();
+            let code = Code::new(blob.isa(), blob.code(), blob.bitmask());
+            let expected = code.jump_targets();
+            let instructions: Vec<_> = code.instructions().collect();
+            let ours = jump_targets(code.len(), blob.isa().is_extended(), &instructions);
+            for offset in 0..code.len() + 2 {
+                assert_eq!(ours.contains(offset), expected.contains(offset), "{name} offset {offset}");
+            }
+            checked += 1;
+        }
+        println!("checked {checked} blobs");
     }
 }

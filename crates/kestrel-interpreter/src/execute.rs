@@ -1,8 +1,12 @@
-//! The dispatch loop: a `match` over [`Op`] with the register file and gas pinned in locals.
+//! The dispatch loop: a `match` over the op [`Kind`] with the register file and gas pinned in
+//! locals.
+//!
+//! Each base kind's work is written once, in `step!` (straight-line kinds) or `finish!` (kinds
+//! that decide where to continue); the handlers of base and fused kinds are generated from them.
 
 use crate::compile::{CompiledCode, NO_TARGET};
 use crate::memory::{Fault, Memory};
-use crate::ops::{Metering, Op};
+use crate::ops::{Kind, Metering, Op};
 
 /// The return-to-host address (`runtime.md` §2).
 const RETURN_TO_HOST: u32 = 0xFFFF_0000;
@@ -66,6 +70,7 @@ pub fn run(code: &CompiledCode, regs_io: &mut [u64; 16], gas_io: &mut i64, memor
     regs[..16].copy_from_slice(regs_io);
     let mut gas = *gas_io;
     let mut i = start as usize;
+    memory.prepare_fast_path();
 
     macro_rules! reg {
         ($r:expr) => {
@@ -79,617 +84,732 @@ pub fn run(code: &CompiledCode, regs_io: &mut [u64; 16], gas_io: &mut i64, memor
             return $e;
         }};
     }
+    // A load by op `$o`, the `$k`-th of its sequence (a fault names that op, with the earlier
+    // ones of the sequence done).
     macro_rules! load {
-        ($d:expr, $b:expr, $off:expr, $n:literal, $conv:expr) => {{
-            let address = (reg!($b) as u32).wrapping_add($off);
-            match memory.load::<$n>(address) {
-                Ok(bytes) => {
-                    reg!($d) = $conv(bytes);
-                    i += 1;
-                }
-                Err(fault) => exit!(fault_exit(i, fault)),
-            }
+        ($o:ident, $k:expr, $n:literal, $conv:expr) => {{
+            let address = (reg!($o.b) as u32).wrapping_add($o.x);
+            let bytes = match memory.load_fast::<$n>(address) {
+                Some(bytes) => bytes,
+                None => match memory.load_slow_n::<$n>(address) {
+                    Ok(bytes) => bytes,
+                    Err(fault) => exit!(fault_exit(i + $k, fault)),
+                },
+            };
+            reg!($o.a) = $conv(bytes);
         }};
     }
     macro_rules! store {
-        ($b:expr, $off:expr, $bytes:expr, $n:literal) => {{
-            let address = (reg!($b) as u32).wrapping_add($off);
-            match memory.store::<$n>(address, $bytes) {
-                Ok(()) => i += 1,
-                Err(fault) => exit!(fault_exit(i, fault)),
+        ($o:ident, $k:expr, $bytes:expr) => {{
+            let address = (reg!($o.b) as u32).wrapping_add($o.x);
+            let bytes = $bytes;
+            if !memory.store_fast(address, bytes) {
+                let result = memory.store_slow_n(address, bytes);
+                if let Err(fault) = result {
+                    exit!(fault_exit(i + $k, fault));
+                }
             }
         }};
     }
+    // Not taken continues after the sequence. The `cold_path` hint keeps a fused branch a real
+    // (predicted) branch: as a `cmov` the next dispatch would wait for the comparison.
     macro_rules! branch {
-        ($cond:expr, $target:expr) => {{
+        ($cond:expr, $target:expr, $n:expr) => {{
             if $cond {
                 i = $target as usize;
             } else {
-                i += 1;
+                if $n > 1 {
+                    core::hint::cold_path();
+                }
+                i += $n;
             }
         }};
     }
-    macro_rules! set {
-        ($d:expr, $value:expr) => {{
-            let value = $value;
-            reg!($d) = value;
-            i += 1;
-        }};
-    }
     macro_rules! dynamic_jump {
-        ($address:expr) => {{
+        ($address:expr, $k:expr) => {{
             let address: u32 = $address;
             if address == RETURN_TO_HOST {
                 exit!(Exit::Finished);
             }
             if address == 0 || address & 1 != 0 {
-                exit!(Exit::Trap(i as u32));
+                exit!(Exit::Trap((i + $k) as u32));
             }
             match jump_table.get((address / 2 - 1) as usize) {
                 Some(&target) if target != NO_TARGET => i = target as usize,
-                _ => exit!(Exit::Trap(i as u32)),
+                _ => exit!(Exit::Trap((i + $k) as u32)),
             }
         }};
     }
 
-    macro_rules! add_imm32 {
-        ($d:expr, $s:expr, $imm:expr) => {
-            reg!($d) = sx32((reg!($s) as u32).wrapping_add($imm))
+    // The work of a straight-line kind: op `$o` at offset `$k` of its sequence.
+    macro_rules! step {
+        (Nop, $o:ident, $k:expr) => {{
+            let _ = $o;
+        }};
+        (LoadU8, $o:ident, $k:expr) => {
+            load!($o, $k, 1, |v: [u8; 1]| u64::from(v[0]))
+        };
+        (LoadI8, $o:ident, $k:expr) => {
+            load!($o, $k, 1, |v: [u8; 1]| v[0] as i8 as i64 as u64)
+        };
+        (LoadU16, $o:ident, $k:expr) => {
+            load!($o, $k, 2, |v| u64::from(u16::from_le_bytes(v)))
+        };
+        (LoadI16, $o:ident, $k:expr) => {
+            load!($o, $k, 2, |v| i16::from_le_bytes(v) as i64 as u64)
+        };
+        (LoadU32, $o:ident, $k:expr) => {
+            load!($o, $k, 4, |v| u64::from(u32::from_le_bytes(v)))
+        };
+        (LoadI32, $o:ident, $k:expr) => {
+            load!($o, $k, 4, |v| i32::from_le_bytes(v) as i64 as u64)
+        };
+        (LoadU64, $o:ident, $k:expr) => {
+            load!($o, $k, 8, u64::from_le_bytes)
+        };
+        (StoreU8, $o:ident, $k:expr) => {
+            store!($o, $k, [reg!($o.a) as u8])
+        };
+        (StoreU16, $o:ident, $k:expr) => {
+            store!($o, $k, (reg!($o.a) as u16).to_le_bytes())
+        };
+        (StoreU32, $o:ident, $k:expr) => {
+            store!($o, $k, (reg!($o.a) as u32).to_le_bytes())
+        };
+        (StoreU64, $o:ident, $k:expr) => {
+            store!($o, $k, reg!($o.a).to_le_bytes())
+        };
+        (StoreImmU8, $o:ident, $k:expr) => {
+            store!($o, $k, [$o.y as u8])
+        };
+        (StoreImmU16, $o:ident, $k:expr) => {
+            store!($o, $k, ($o.y as u16).to_le_bytes())
+        };
+        (StoreImmU32, $o:ident, $k:expr) => {
+            store!($o, $k, ($o.y as u32).to_le_bytes())
+        };
+        (StoreImmU64, $o:ident, $k:expr) => {
+            store!($o, $k, $o.y.to_le_bytes())
+        };
+
+        (LoadImm, $o:ident, $k:expr) => {
+            reg!($o.a) = $o.y
+        };
+        (MoveReg, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b)
+        };
+        (AddImm32, $o:ident, $k:expr) => {
+            reg!($o.a) = sx32((reg!($o.b) as u32).wrapping_add($o.y as u32))
+        };
+        (AddImm64, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b).wrapping_add($o.y)
+        };
+        (AndImm, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b) & $o.y
+        };
+        (XorImm, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b) ^ $o.y
+        };
+        (OrImm, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b) | $o.y
+        };
+        (MulImm32, $o:ident, $k:expr) => {
+            reg!($o.a) = sx32((reg!($o.b) as u32).wrapping_mul($o.y as u32))
+        };
+        (MulImm64, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b).wrapping_mul($o.y)
+        };
+        (SetLessThanUnsignedImm, $o:ident, $k:expr) => {
+            reg!($o.a) = u64::from(reg!($o.b) < $o.y)
+        };
+        (SetLessThanSignedImm, $o:ident, $k:expr) => {
+            reg!($o.a) = u64::from((reg!($o.b) as i64) < $o.y as i64)
+        };
+        (SetGreaterThanUnsignedImm, $o:ident, $k:expr) => {
+            reg!($o.a) = u64::from(reg!($o.b) > $o.y)
+        };
+        (SetGreaterThanSignedImm, $o:ident, $k:expr) => {
+            reg!($o.a) = u64::from((reg!($o.b) as i64) > $o.y as i64)
+        };
+        (ShiftLogicalLeftImm32, $o:ident, $k:expr) => {
+            reg!($o.a) = sx32((reg!($o.b) as u32) << ($o.y & 31))
+        };
+        (ShiftLogicalLeftImm64, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b) << ($o.y & 63)
+        };
+        (ShiftLogicalRightImm32, $o:ident, $k:expr) => {
+            reg!($o.a) = sx32((reg!($o.b) as u32) >> ($o.y & 31))
+        };
+        (ShiftLogicalRightImm64, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b) >> ($o.y & 63)
+        };
+        (ShiftArithmeticRightImm32, $o:ident, $k:expr) => {
+            reg!($o.a) = ((reg!($o.b) as u32 as i32) >> ($o.y & 31)) as i64 as u64
+        };
+        (ShiftArithmeticRightImm64, $o:ident, $k:expr) => {
+            reg!($o.a) = ((reg!($o.b) as i64) >> ($o.y & 63)) as u64
+        };
+        (ShiftLogicalLeftImmAlt32, $o:ident, $k:expr) => {
+            reg!($o.a) = sx32(($o.y as u32) << (reg!($o.b) & 31))
+        };
+        (ShiftLogicalLeftImmAlt64, $o:ident, $k:expr) => {
+            reg!($o.a) = $o.y << (reg!($o.b) & 63)
+        };
+        (ShiftLogicalRightImmAlt32, $o:ident, $k:expr) => {
+            reg!($o.a) = sx32(($o.y as u32) >> (reg!($o.b) & 31))
+        };
+        (ShiftLogicalRightImmAlt64, $o:ident, $k:expr) => {
+            reg!($o.a) = $o.y >> (reg!($o.b) & 63)
+        };
+        (ShiftArithmeticRightImmAlt32, $o:ident, $k:expr) => {
+            reg!($o.a) = (($o.y as u32 as i32) >> (reg!($o.b) & 31)) as i64 as u64
+        };
+        (ShiftArithmeticRightImmAlt64, $o:ident, $k:expr) => {
+            reg!($o.a) = (($o.y as i64) >> (reg!($o.b) & 63)) as u64
+        };
+        (NegateAndAddImm32, $o:ident, $k:expr) => {
+            reg!($o.a) = sx32(($o.y as u32).wrapping_sub(reg!($o.b) as u32))
+        };
+        (NegateAndAddImm64, $o:ident, $k:expr) => {
+            reg!($o.a) = $o.y.wrapping_sub(reg!($o.b))
+        };
+        (CmovIfZeroImm, $o:ident, $k:expr) => {
+            if reg!($o.b) == 0 {
+                reg!($o.a) = $o.y;
+            }
+        };
+        (CmovIfNotZeroImm, $o:ident, $k:expr) => {
+            if reg!($o.b) != 0 {
+                reg!($o.a) = $o.y;
+            }
+        };
+        (RotateRightImm32, $o:ident, $k:expr) => {
+            reg!($o.a) = sx32((reg!($o.b) as u32).rotate_right($o.y as u32 & 31))
+        };
+        (RotateRightImm64, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b).rotate_right($o.y as u32 & 63)
+        };
+        (RotateRightImmAlt32, $o:ident, $k:expr) => {
+            reg!($o.a) = sx32(($o.y as u32).rotate_right(reg!($o.b) as u32 & 31))
+        };
+        (RotateRightImmAlt64, $o:ident, $k:expr) => {
+            reg!($o.a) = $o.y.rotate_right(reg!($o.b) as u32 & 63)
+        };
+
+        (Add32, $o:ident, $k:expr) => {
+            reg!($o.a) = sx32((reg!($o.b) as u32).wrapping_add(reg!($o.c) as u32))
+        };
+        (Add64, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b).wrapping_add(reg!($o.c))
+        };
+        (Sub32, $o:ident, $k:expr) => {
+            reg!($o.a) = sx32((reg!($o.b) as u32).wrapping_sub(reg!($o.c) as u32))
+        };
+        (Sub64, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b).wrapping_sub(reg!($o.c))
+        };
+        (And, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b) & reg!($o.c)
+        };
+        (Xor, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b) ^ reg!($o.c)
+        };
+        (Or, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b) | reg!($o.c)
+        };
+        (Mul32, $o:ident, $k:expr) => {
+            reg!($o.a) = sx32((reg!($o.b) as u32).wrapping_mul(reg!($o.c) as u32))
+        };
+        (Mul64, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b).wrapping_mul(reg!($o.c))
+        };
+        (MulUpperSignedSigned32, $o:ident, $k:expr) => {{
+            let product = i64::from(reg!($o.b) as i32) * i64::from(reg!($o.c) as i32);
+            reg!($o.a) = sx32((product >> 32) as u32)
+        }};
+        (MulUpperSignedSigned64, $o:ident, $k:expr) => {{
+            let product = i128::from(reg!($o.b) as i64) * i128::from(reg!($o.c) as i64);
+            reg!($o.a) = (product >> 64) as u64
+        }};
+        (MulUpperUnsignedUnsigned32, $o:ident, $k:expr) => {{
+            let product = u64::from(reg!($o.b) as u32) * u64::from(reg!($o.c) as u32);
+            reg!($o.a) = sx32((product >> 32) as u32)
+        }};
+        (MulUpperUnsignedUnsigned64, $o:ident, $k:expr) => {{
+            let product = u128::from(reg!($o.b)) * u128::from(reg!($o.c));
+            reg!($o.a) = (product >> 64) as u64
+        }};
+        (MulUpperSignedUnsigned32, $o:ident, $k:expr) => {{
+            let product = i64::from(reg!($o.b) as i32).wrapping_mul(i64::from(reg!($o.c) as u32));
+            reg!($o.a) = sx32((product >> 32) as u32)
+        }};
+        (MulUpperSignedUnsigned64, $o:ident, $k:expr) => {{
+            let product = i128::from(reg!($o.b) as i64).wrapping_mul(i128::from(reg!($o.c)));
+            reg!($o.a) = (product >> 64) as u64
+        }};
+        (SetLessThanUnsigned, $o:ident, $k:expr) => {
+            reg!($o.a) = u64::from(reg!($o.b) < reg!($o.c))
+        };
+        (SetLessThanSigned, $o:ident, $k:expr) => {
+            reg!($o.a) = u64::from((reg!($o.b) as i64) < (reg!($o.c) as i64))
+        };
+        (ShiftLogicalLeft32, $o:ident, $k:expr) => {
+            reg!($o.a) = sx32((reg!($o.b) as u32) << (reg!($o.c) & 31))
+        };
+        (ShiftLogicalLeft64, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b) << (reg!($o.c) & 63)
+        };
+        (ShiftLogicalRight32, $o:ident, $k:expr) => {
+            reg!($o.a) = sx32((reg!($o.b) as u32) >> (reg!($o.c) & 31))
+        };
+        (ShiftLogicalRight64, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b) >> (reg!($o.c) & 63)
+        };
+        (ShiftArithmeticRight32, $o:ident, $k:expr) => {
+            reg!($o.a) = ((reg!($o.b) as u32 as i32) >> (reg!($o.c) & 31)) as i64 as u64
+        };
+        (ShiftArithmeticRight64, $o:ident, $k:expr) => {
+            reg!($o.a) = ((reg!($o.b) as i64) >> (reg!($o.c) & 63)) as u64
+        };
+        (DivUnsigned32, $o:ident, $k:expr) => {{
+            let (a, b) = (reg!($o.b) as u32, reg!($o.c) as u32);
+            reg!($o.a) = sx32(a.checked_div(b).unwrap_or(u32::MAX))
+        }};
+        (DivUnsigned64, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b).checked_div(reg!($o.c)).unwrap_or(u64::MAX)
+        };
+        (DivSigned32, $o:ident, $k:expr) => {
+            reg!($o.a) = div_signed_32(reg!($o.b) as u32 as i32, reg!($o.c) as u32 as i32) as i64 as u64
+        };
+        (DivSigned64, $o:ident, $k:expr) => {
+            reg!($o.a) = div_signed_64(reg!($o.b) as i64, reg!($o.c) as i64) as u64
+        };
+        (RemUnsigned32, $o:ident, $k:expr) => {{
+            let (a, b) = (reg!($o.b) as u32, reg!($o.c) as u32);
+            reg!($o.a) = sx32(a.checked_rem(b).unwrap_or(a))
+        }};
+        (RemUnsigned64, $o:ident, $k:expr) => {{
+            let a = reg!($o.b);
+            reg!($o.a) = a.checked_rem(reg!($o.c)).unwrap_or(a)
+        }};
+        (RemSigned32, $o:ident, $k:expr) => {
+            reg!($o.a) = rem_signed_32(reg!($o.b) as u32 as i32, reg!($o.c) as u32 as i32) as i64 as u64
+        };
+        (RemSigned64, $o:ident, $k:expr) => {
+            reg!($o.a) = rem_signed_64(reg!($o.b) as i64, reg!($o.c) as i64) as u64
+        };
+        (CmovIfZero, $o:ident, $k:expr) => {
+            if reg!($o.c) == 0 {
+                reg!($o.a) = reg!($o.b);
+            }
+        };
+        (CmovIfNotZero, $o:ident, $k:expr) => {
+            if reg!($o.c) != 0 {
+                reg!($o.a) = reg!($o.b);
+            }
+        };
+        (AndInverted, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b) & !reg!($o.c)
+        };
+        (OrInverted, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b) | !reg!($o.c)
+        };
+        (Xnor, $o:ident, $k:expr) => {
+            reg!($o.a) = !(reg!($o.b) ^ reg!($o.c))
+        };
+        (Maximum, $o:ident, $k:expr) => {
+            reg!($o.a) = (reg!($o.b) as i64).max(reg!($o.c) as i64) as u64
+        };
+        (MaximumUnsigned, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b).max(reg!($o.c))
+        };
+        (Minimum, $o:ident, $k:expr) => {
+            reg!($o.a) = (reg!($o.b) as i64).min(reg!($o.c) as i64) as u64
+        };
+        (MinimumUnsigned, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b).min(reg!($o.c))
+        };
+        (RotateLeft32, $o:ident, $k:expr) => {
+            reg!($o.a) = sx32((reg!($o.b) as u32).rotate_left(reg!($o.c) as u32 & 31))
+        };
+        (RotateLeft64, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b).rotate_left(reg!($o.c) as u32 & 63)
+        };
+        (RotateRight32, $o:ident, $k:expr) => {
+            reg!($o.a) = sx32((reg!($o.b) as u32).rotate_right(reg!($o.c) as u32 & 31))
+        };
+        (RotateRight64, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b).rotate_right(reg!($o.c) as u32 & 63)
+        };
+
+        (CountLeadingZeroBits32, $o:ident, $k:expr) => {
+            reg!($o.a) = u64::from((reg!($o.b) as u32).leading_zeros())
+        };
+        (CountLeadingZeroBits64, $o:ident, $k:expr) => {
+            reg!($o.a) = u64::from(reg!($o.b).leading_zeros())
+        };
+        (CountTrailingZeroBits32, $o:ident, $k:expr) => {
+            reg!($o.a) = u64::from((reg!($o.b) as u32).trailing_zeros())
+        };
+        (CountTrailingZeroBits64, $o:ident, $k:expr) => {
+            reg!($o.a) = u64::from(reg!($o.b).trailing_zeros())
+        };
+        (CountSetBits32, $o:ident, $k:expr) => {
+            reg!($o.a) = u64::from((reg!($o.b) as u32).count_ones())
+        };
+        (CountSetBits64, $o:ident, $k:expr) => {
+            reg!($o.a) = u64::from(reg!($o.b).count_ones())
+        };
+        (SignExtend8, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b) as u8 as i8 as i64 as u64
+        };
+        (SignExtend16, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b) as u16 as i16 as i64 as u64
+        };
+        (ZeroExtend16, $o:ident, $k:expr) => {
+            reg!($o.a) = u64::from(reg!($o.b) as u16)
+        };
+        (ReverseByte32, $o:ident, $k:expr) => {
+            reg!($o.a) = sx32((reg!($o.b) as u32).swap_bytes())
+        };
+        (ReverseByte64, $o:ident, $k:expr) => {
+            reg!($o.a) = reg!($o.b).swap_bytes()
         };
     }
-    macro_rules! add_imm64 {
-        ($d:expr, $s:expr, $imm:expr) => {
-            reg!($d) = reg!($s).wrapping_add(sx32($imm))
+
+    // The last op of a sequence of `$n` (at offset `$k = $n - 1`): its work, then where to go.
+    macro_rules! finish {
+        (Charge, $o:ident, $k:expr, $n:expr) => {{
+            let cost = i64::from($o.x);
+            if cost > gas {
+                exit!(Exit::NotEnoughGas((i + $k) as u32));
+            }
+            gas -= cost;
+            i += $n;
+        }};
+        (ChargeAsync, $o:ident, $k:expr, $n:expr) => {{
+            gas -= i64::from($o.x);
+            if gas < 0 {
+                exit!(Exit::NotEnoughGasAsync);
+            }
+            i += $n;
+        }};
+        (Step, $o:ident, $k:expr, $n:expr) => {
+            exit!(Exit::Step((i + $k) as u32))
+        };
+        (Trap, $o:ident, $k:expr, $n:expr) => {
+            exit!(Exit::Trap((i + $k) as u32))
+        };
+        (Ecalli, $o:ident, $k:expr, $n:expr) => {
+            exit!(Exit::Ecalli((i + $k) as u32, $o.x))
+        };
+        (Jump, $o:ident, $k:expr, $n:expr) => {
+            i = $o.x as usize
+        };
+        (JumpIndirect, $o:ident, $k:expr, $n:expr) => {
+            dynamic_jump!((reg!($o.b) as u32).wrapping_add($o.x), $k)
+        };
+        (LoadImmAndJump, $o:ident, $k:expr, $n:expr) => {{
+            reg!($o.a) = $o.y;
+            i = $o.x as usize;
+        }};
+        (LoadImmAndTrap, $o:ident, $k:expr, $n:expr) => {{
+            reg!($o.a) = $o.y;
+            exit!(Exit::Trap((i + $k) as u32));
+        }};
+        (LoadImmAndJumpIndirect, $o:ident, $k:expr, $n:expr) => {{
+            let address = (reg!($o.b) as u32).wrapping_add($o.x);
+            reg!($o.a) = $o.y;
+            dynamic_jump!(address, $k)
+        }};
+        (BranchEq, $o:ident, $k:expr, $n:expr) => {
+            branch!(reg!($o.a) == reg!($o.b), $o.x, $n)
+        };
+        (BranchNotEq, $o:ident, $k:expr, $n:expr) => {
+            branch!(reg!($o.a) != reg!($o.b), $o.x, $n)
+        };
+        (BranchLessUnsigned, $o:ident, $k:expr, $n:expr) => {
+            branch!(reg!($o.a) < reg!($o.b), $o.x, $n)
+        };
+        (BranchLessSigned, $o:ident, $k:expr, $n:expr) => {
+            branch!((reg!($o.a) as i64) < (reg!($o.b) as i64), $o.x, $n)
+        };
+        (BranchGreaterOrEqualUnsigned, $o:ident, $k:expr, $n:expr) => {
+            branch!(reg!($o.a) >= reg!($o.b), $o.x, $n)
+        };
+        (BranchGreaterOrEqualSigned, $o:ident, $k:expr, $n:expr) => {
+            branch!((reg!($o.a) as i64) >= (reg!($o.b) as i64), $o.x, $n)
+        };
+        (BranchEqImm, $o:ident, $k:expr, $n:expr) => {
+            branch!(reg!($o.a) == $o.y, $o.x, $n)
+        };
+        (BranchNotEqImm, $o:ident, $k:expr, $n:expr) => {
+            branch!(reg!($o.a) != $o.y, $o.x, $n)
+        };
+        (BranchLessUnsignedImm, $o:ident, $k:expr, $n:expr) => {
+            branch!(reg!($o.a) < $o.y, $o.x, $n)
+        };
+        (BranchLessSignedImm, $o:ident, $k:expr, $n:expr) => {
+            branch!((reg!($o.a) as i64) < ($o.y as i64), $o.x, $n)
+        };
+        (BranchGreaterOrEqualUnsignedImm, $o:ident, $k:expr, $n:expr) => {
+            branch!(reg!($o.a) >= $o.y, $o.x, $n)
+        };
+        (BranchGreaterOrEqualSignedImm, $o:ident, $k:expr, $n:expr) => {
+            branch!((reg!($o.a) as i64) >= ($o.y as i64), $o.x, $n)
+        };
+        (BranchLessOrEqualUnsignedImm, $o:ident, $k:expr, $n:expr) => {
+            branch!(reg!($o.a) <= $o.y, $o.x, $n)
+        };
+        (BranchLessOrEqualSignedImm, $o:ident, $k:expr, $n:expr) => {
+            branch!((reg!($o.a) as i64) <= ($o.y as i64), $o.x, $n)
+        };
+        (BranchGreaterUnsignedImm, $o:ident, $k:expr, $n:expr) => {
+            branch!(reg!($o.a) > $o.y, $o.x, $n)
+        };
+        (BranchGreaterSignedImm, $o:ident, $k:expr, $n:expr) => {
+            branch!((reg!($o.a) as i64) > ($o.y as i64), $o.x, $n)
+        };
+        (Sbrk, $o:ident, $k:expr, $n:expr) => {{
+            let value = reg!($o.b);
+            let size = if $o.c != 0 { u32::try_from(value).unwrap_or(0) } else { value as u32 };
+            if memory.paged.is_some() {
+                // Upstream panics here; a dynamic-paging module has no heap.
+                exit!(Exit::Trap((i + $k) as u32));
+            }
+            // polkavm 0.37 sign-extends the 32-bit heap top in every ISA (a top at or above
+            // 2^31 reads back as 0xffff_ffff_xxxx_xxxx in Latest64); match it.
+            reg!($o.a) = memory.sbrk(size).map_or(0, sx32);
+            i += $n;
+        }};
+        (Memset, $o:ident, $k:expr, $n:expr) => {{
+            let metering = Metering::from_u8($o.a);
+            let destination = regs[A0] as u32;
+            let byte = regs[A1] as u8;
+            let count = regs[A2] as u32;
+            // polkavm 0.37 checks for exhausted gas before every byte under both metering
+            // kinds, so memset never drives gas below zero, even with async metering.
+            let allowed = match metering {
+                Metering::None => count,
+                _ => count.min(u32::try_from(gas.max(0)).unwrap_or(u32::MAX)),
+            };
+            let (written, fault) = memory.memset(destination, byte, allowed);
+            if metering != Metering::None {
+                gas -= i64::from(written);
+            }
+            // polkavm 0.37 writes both registers zero-extended, in Latest32 too (where every
+            // other result is kept sign-extended); later 64-bit comparisons can observe it.
+            regs[A0] = u64::from(destination.wrapping_add(written));
+            regs[A2] = u64::from(count - written);
+            if let Some(fault) = fault {
+                exit!(fault_exit(i + $k, fault));
+            }
+            if written < count {
+                match metering {
+                    Metering::Async => exit!(Exit::NotEnoughGasAsync),
+                    _ => exit!(Exit::NotEnoughGas((i + $k) as u32)),
+                }
+            }
+            i += $n;
+        }};
+        ($kind:ident, $o:ident, $k:expr, $n:expr) => {{
+            step!($kind, $o, $k);
+            i += $n;
+        }};
+    }
+
+    // A fused handler: the later ops' operands come from their own slots (read where used, so
+    // they are not all held in registers at once). A sequence whose final branch jumps back to
+    // its own first op (a loop of one fused op) repeats here, without a dispatch.
+    macro_rules! fused {
+        ($o:ident; $p0:ident, $($part:ident),+) => {{
+            let rest = following::<{ count!($($part)+) }>(ops, i);
+            let start = i;
+            loop {
+                step!($p0, $o, 0);
+                fused_rest!(rest, 1; $($part),+);
+                if i != start {
+                    break;
+                }
+            }
+        }};
+    }
+    macro_rules! count {
+        () => { 0 };
+        ($x:ident $($more:ident)*) => { 1 + count!($($more)*) };
+    }
+    macro_rules! fused_rest {
+        ($rest:ident, $k:expr; $last:ident) => {{
+            let o = &$rest[$k - 1];
+            finish!($last, o, $k, $k + 1)
+        }};
+        ($rest:ident, $k:expr; $p:ident, $($more:ident),+) => {{
+            let o = &$rest[$k - 1];
+            step!($p, o, $k);
+            fused_rest!($rest, $k + 1; $($more),+)
+        }};
+    }
+
+    macro_rules! dispatch_loop {
+        ([$($base:ident),* $(,)?] $( ($name:ident, [$($part:ident),+]) ),* $(,)?) => {
+            loop {
+                #[cfg(feature = "op-profile")]
+                crate::profile::hit(i, ops.len());
+                let Some(&op) = ops.get(i) else { exit!(Exit::Trap(i.saturating_sub(1) as u32)) };
+                match op.kind {
+                    $( Kind::$base => finish!($base, op, 0, 1), )*
+                    $( Kind::$name => fused!(op; $($part),+), )*
+                }
+            }
         };
     }
-    // A fused branch: not taken continues after both halves. The `cold_path` hint keeps this a
-    // real (predicted) branch: as a `cmov` the next dispatch would wait for the comparison.
-    macro_rules! branch2 {
-        ($cond:expr, $target:expr) => {{
-            if $cond {
-                i = $target as usize;
-            } else {
-                core::hint::cold_path();
-                i += 2;
-            }
-        }};
-    }
-    // A fused store: on a fault nothing of the pair has happened, so the exit names op k.
-    macro_rules! store_then {
-        ($b:expr, $off:expr, $bytes:expr, $n:literal, $then:expr) => {{
-            let address = (reg!($b) as u32).wrapping_add($off);
-            match memory.store::<$n>(address, $bytes) {
-                Ok(()) => {
-                    $then;
-                    i += 2;
-                }
-                Err(fault) => exit!(fault_exit(i, fault)),
-            }
-        }};
-    }
 
-    // A fused load: on a fault nothing of the pair has happened, so the exit names op k.
-    macro_rules! load_then {
-        ($d:expr, $b:expr, $off:expr, $n:literal, $conv:expr, $then:expr) => {{
-            let address = (reg!($b) as u32).wrapping_add($off);
-            match memory.load::<$n>(address) {
-                Ok(bytes) => {
-                    reg!($d) = $conv(bytes);
-                    $then;
-                    i += 2;
-                }
-                Err(fault) => exit!(fault_exit(i, fault)),
-            }
-        }};
-    }
+    crate::fuse::for_each_fusion!(
+        dispatch_loop,
+        [
+            Charge,
+            ChargeAsync,
+            Step,
+            Trap,
+            Nop,
+            Ecalli,
+            Jump,
+            JumpIndirect,
+            LoadImmAndJump,
+            LoadImmAndTrap,
+            LoadImmAndJumpIndirect,
+            BranchEq,
+            BranchNotEq,
+            BranchLessUnsigned,
+            BranchLessSigned,
+            BranchGreaterOrEqualUnsigned,
+            BranchGreaterOrEqualSigned,
+            BranchEqImm,
+            BranchNotEqImm,
+            BranchLessUnsignedImm,
+            BranchLessSignedImm,
+            BranchGreaterOrEqualUnsignedImm,
+            BranchGreaterOrEqualSignedImm,
+            BranchLessOrEqualUnsignedImm,
+            BranchLessOrEqualSignedImm,
+            BranchGreaterUnsignedImm,
+            BranchGreaterSignedImm,
+            Sbrk,
+            Memset,
+            LoadU8,
+            LoadI8,
+            LoadU16,
+            LoadI16,
+            LoadU32,
+            LoadI32,
+            LoadU64,
+            StoreU8,
+            StoreU16,
+            StoreU32,
+            StoreU64,
+            StoreImmU8,
+            StoreImmU16,
+            StoreImmU32,
+            StoreImmU64,
+            LoadImm,
+            MoveReg,
+            AddImm32,
+            AddImm64,
+            AndImm,
+            XorImm,
+            OrImm,
+            MulImm32,
+            MulImm64,
+            SetLessThanUnsignedImm,
+            SetLessThanSignedImm,
+            SetGreaterThanUnsignedImm,
+            SetGreaterThanSignedImm,
+            ShiftLogicalLeftImm32,
+            ShiftLogicalLeftImm64,
+            ShiftLogicalRightImm32,
+            ShiftLogicalRightImm64,
+            ShiftArithmeticRightImm32,
+            ShiftArithmeticRightImm64,
+            ShiftLogicalLeftImmAlt32,
+            ShiftLogicalLeftImmAlt64,
+            ShiftLogicalRightImmAlt32,
+            ShiftLogicalRightImmAlt64,
+            ShiftArithmeticRightImmAlt32,
+            ShiftArithmeticRightImmAlt64,
+            NegateAndAddImm32,
+            NegateAndAddImm64,
+            CmovIfZeroImm,
+            CmovIfNotZeroImm,
+            RotateRightImm32,
+            RotateRightImm64,
+            RotateRightImmAlt32,
+            RotateRightImmAlt64,
+            Add32,
+            Add64,
+            Sub32,
+            Sub64,
+            And,
+            Xor,
+            Or,
+            Mul32,
+            Mul64,
+            MulUpperSignedSigned32,
+            MulUpperSignedSigned64,
+            MulUpperUnsignedUnsigned32,
+            MulUpperUnsignedUnsigned64,
+            MulUpperSignedUnsigned32,
+            MulUpperSignedUnsigned64,
+            SetLessThanUnsigned,
+            SetLessThanSigned,
+            ShiftLogicalLeft32,
+            ShiftLogicalLeft64,
+            ShiftLogicalRight32,
+            ShiftLogicalRight64,
+            ShiftArithmeticRight32,
+            ShiftArithmeticRight64,
+            DivUnsigned32,
+            DivUnsigned64,
+            DivSigned32,
+            DivSigned64,
+            RemUnsigned32,
+            RemUnsigned64,
+            RemSigned32,
+            RemSigned64,
+            CmovIfZero,
+            CmovIfNotZero,
+            AndInverted,
+            OrInverted,
+            Xnor,
+            Maximum,
+            MaximumUnsigned,
+            Minimum,
+            MinimumUnsigned,
+            RotateLeft32,
+            RotateLeft64,
+            RotateRight32,
+            RotateRight64,
+            CountLeadingZeroBits32,
+            CountLeadingZeroBits64,
+            CountTrailingZeroBits32,
+            CountTrailingZeroBits64,
+            CountSetBits32,
+            CountSetBits64,
+            SignExtend8,
+            SignExtend16,
+            ZeroExtend16,
+            ReverseByte32,
+            ReverseByte64,
+        ]
+    )
+}
 
-    loop {
-        let Some(&op) = ops.get(i) else { exit!(Exit::Trap(i.saturating_sub(1) as u32)) };
-        match op {
-            Op::Charge { cost } => {
-                if i64::from(cost) > gas {
-                    exit!(Exit::NotEnoughGas(i as u32));
-                }
-                gas -= i64::from(cost);
-                i += 1;
-            }
-            Op::ChargeAsync { cost } => {
-                gas -= i64::from(cost);
-                if gas < 0 {
-                    exit!(Exit::NotEnoughGasAsync);
-                }
-                i += 1;
-            }
-            Op::Step => exit!(Exit::Step(i as u32)),
-            Op::Trap => exit!(Exit::Trap(i as u32)),
-            Op::Nop => i += 1,
-            Op::Ecalli { imm } => exit!(Exit::Ecalli(i as u32, imm)),
-            Op::Jump { target } => i = target as usize,
-            Op::JumpIndirect { b, off } => dynamic_jump!((reg!(b) as u32).wrapping_add(off)),
-            Op::LoadImmAndJump { d, target, imm } => {
-                reg!(d) = imm;
-                i = target as usize;
-            }
-            Op::LoadImmAndTrap { d, imm } => {
-                reg!(d) = imm;
-                exit!(Exit::Trap(i as u32));
-            }
-            Op::LoadImmAndJumpIndirect { d, b, imm, off } => {
-                let address = (reg!(b) as u32).wrapping_add(off);
-                reg!(d) = sx32(imm);
-                dynamic_jump!(address)
-            }
-            Op::BranchEq { s1, s2, target } => branch!(reg!(s1) == reg!(s2), target),
-            Op::BranchNotEq { s1, s2, target } => branch!(reg!(s1) != reg!(s2), target),
-            Op::BranchLessUnsigned { s1, s2, target } => branch!(reg!(s1) < reg!(s2), target),
-            Op::BranchLessSigned { s1, s2, target } => branch!((reg!(s1) as i64) < (reg!(s2) as i64), target),
-            Op::BranchGreaterOrEqualUnsigned { s1, s2, target } => branch!(reg!(s1) >= reg!(s2), target),
-            Op::BranchGreaterOrEqualSigned { s1, s2, target } => {
-                branch!((reg!(s1) as i64) >= (reg!(s2) as i64), target)
-            }
-            Op::BranchEqImm { s, target, imm } => branch!(reg!(s) == imm, target),
-            Op::BranchNotEqImm { s, target, imm } => branch!(reg!(s) != imm, target),
-            Op::BranchLessUnsignedImm { s, target, imm } => branch!(reg!(s) < imm, target),
-            Op::BranchLessSignedImm { s, target, imm } => branch!((reg!(s) as i64) < (imm as i64), target),
-            Op::BranchGreaterOrEqualUnsignedImm { s, target, imm } => branch!(reg!(s) >= imm, target),
-            Op::BranchGreaterOrEqualSignedImm { s, target, imm } => {
-                branch!((reg!(s) as i64) >= (imm as i64), target)
-            }
-            Op::BranchLessOrEqualUnsignedImm { s, target, imm } => branch!(reg!(s) <= imm, target),
-            Op::BranchLessOrEqualSignedImm { s, target, imm } => branch!((reg!(s) as i64) <= (imm as i64), target),
-            Op::BranchGreaterUnsignedImm { s, target, imm } => branch!(reg!(s) > imm, target),
-            Op::BranchGreaterSignedImm { s, target, imm } => branch!((reg!(s) as i64) > (imm as i64), target),
-
-            Op::Sbrk { d, s, wide } => {
-                let value = reg!(s);
-                let size = if wide { u32::try_from(value).unwrap_or(0) } else { value as u32 };
-                if memory.paged.is_some() {
-                    // Upstream panics here; a dynamic-paging module has no heap.
-                    exit!(Exit::Trap(i as u32));
-                }
-                // polkavm 0.37 sign-extends the 32-bit heap top in every ISA (a top at or above
-                // 2^31 reads back as 0xffff_ffff_xxxx_xxxx in Latest64); match it.
-                let result = memory.sbrk(size).map_or(0, sx32);
-                set!(d, result)
-            }
-            Op::Memset { metering, .. } => {
-                let destination = regs[A0] as u32;
-                let byte = regs[A1] as u8;
-                let count = regs[A2] as u32;
-                // polkavm 0.37 checks for exhausted gas before every byte under both metering
-                // kinds, so memset never drives gas below zero, even with async metering.
-                let allowed = match metering {
-                    Metering::None => count,
-                    _ => count.min(u32::try_from(gas.max(0)).unwrap_or(u32::MAX)),
-                };
-                let (written, fault) = memory.memset(destination, byte, allowed);
-                if metering != Metering::None {
-                    gas -= i64::from(written);
-                }
-                // polkavm 0.37 writes both registers zero-extended, in Latest32 too (where every
-                // other result is kept sign-extended); later 64-bit comparisons can observe it.
-                regs[A0] = u64::from(destination.wrapping_add(written));
-                regs[A2] = u64::from(count - written);
-                if let Some(fault) = fault {
-                    exit!(fault_exit(i, fault));
-                }
-                if written < count {
-                    match metering {
-                        Metering::Async => exit!(Exit::NotEnoughGasAsync),
-                        _ => exit!(Exit::NotEnoughGas(i as u32)),
-                    }
-                }
-                i += 1;
-            }
-
-            Op::LoadU8 { d, b, off } => load!(d, b, off, 1, |v: [u8; 1]| u64::from(v[0])),
-            Op::LoadI8 { d, b, off } => load!(d, b, off, 1, |v: [u8; 1]| v[0] as i8 as i64 as u64),
-            Op::LoadU16 { d, b, off } => load!(d, b, off, 2, |v| u64::from(u16::from_le_bytes(v))),
-            Op::LoadI16 { d, b, off } => load!(d, b, off, 2, |v| i16::from_le_bytes(v) as i64 as u64),
-            Op::LoadU32 { d, b, off } => load!(d, b, off, 4, |v| u64::from(u32::from_le_bytes(v))),
-            Op::LoadI32 { d, b, off } => load!(d, b, off, 4, |v| i32::from_le_bytes(v) as i64 as u64),
-            Op::LoadU64 { d, b, off } => load!(d, b, off, 8, u64::from_le_bytes),
-            Op::StoreU8 { s, b, off } => store!(b, off, [reg!(s) as u8], 1),
-            Op::StoreU16 { s, b, off } => store!(b, off, (reg!(s) as u16).to_le_bytes(), 2),
-            Op::StoreU32 { s, b, off } => store!(b, off, (reg!(s) as u32).to_le_bytes(), 4),
-            Op::StoreU64 { s, b, off } => store!(b, off, reg!(s).to_le_bytes(), 8),
-            Op::StoreImmU8 { b, off, imm } => store!(b, off, [imm as u8], 1),
-            Op::StoreImmU16 { b, off, imm } => store!(b, off, (imm as u16).to_le_bytes(), 2),
-            Op::StoreImmU32 { b, off, imm } => store!(b, off, (imm as u32).to_le_bytes(), 4),
-            Op::StoreImmU64 { b, off, imm } => store!(b, off, imm.to_le_bytes(), 8),
-
-            Op::LoadImm { d, imm } => set!(d, imm),
-            Op::MoveReg { d, s } => set!(d, reg!(s)),
-            Op::AddImm32 { d, s, imm } => set!(d, sx32((reg!(s) as u32).wrapping_add(imm as u32))),
-            Op::AddImm64 { d, s, imm } => set!(d, reg!(s).wrapping_add(imm)),
-            Op::AndImm { d, s, imm } => set!(d, reg!(s) & imm),
-            Op::XorImm { d, s, imm } => set!(d, reg!(s) ^ imm),
-            Op::OrImm { d, s, imm } => set!(d, reg!(s) | imm),
-            Op::MulImm32 { d, s, imm } => set!(d, sx32((reg!(s) as u32).wrapping_mul(imm as u32))),
-            Op::MulImm64 { d, s, imm } => set!(d, reg!(s).wrapping_mul(imm)),
-            Op::SetLessThanUnsignedImm { d, s, imm } => set!(d, u64::from(reg!(s) < imm)),
-            Op::SetLessThanSignedImm { d, s, imm } => set!(d, u64::from((reg!(s) as i64) < imm as i64)),
-            Op::SetGreaterThanUnsignedImm { d, s, imm } => set!(d, u64::from(reg!(s) > imm)),
-            Op::SetGreaterThanSignedImm { d, s, imm } => set!(d, u64::from((reg!(s) as i64) > imm as i64)),
-            Op::ShiftLogicalLeftImm32 { d, s, imm } => set!(d, sx32((reg!(s) as u32) << (imm & 31))),
-            Op::ShiftLogicalLeftImm64 { d, s, imm } => set!(d, reg!(s) << (imm & 63)),
-            Op::ShiftLogicalRightImm32 { d, s, imm } => set!(d, sx32((reg!(s) as u32) >> (imm & 31))),
-            Op::ShiftLogicalRightImm64 { d, s, imm } => set!(d, reg!(s) >> (imm & 63)),
-            Op::ShiftArithmeticRightImm32 { d, s, imm } => {
-                set!(d, ((reg!(s) as u32 as i32) >> (imm & 31)) as i64 as u64)
-            }
-            Op::ShiftArithmeticRightImm64 { d, s, imm } => set!(d, ((reg!(s) as i64) >> (imm & 63)) as u64),
-            Op::ShiftLogicalLeftImmAlt32 { d, s, imm } => set!(d, sx32((imm as u32) << (reg!(s) & 31))),
-            Op::ShiftLogicalLeftImmAlt64 { d, s, imm } => set!(d, imm << (reg!(s) & 63)),
-            Op::ShiftLogicalRightImmAlt32 { d, s, imm } => set!(d, sx32((imm as u32) >> (reg!(s) & 31))),
-            Op::ShiftLogicalRightImmAlt64 { d, s, imm } => set!(d, imm >> (reg!(s) & 63)),
-            Op::ShiftArithmeticRightImmAlt32 { d, s, imm } => {
-                set!(d, ((imm as u32 as i32) >> (reg!(s) & 31)) as i64 as u64)
-            }
-            Op::ShiftArithmeticRightImmAlt64 { d, s, imm } => set!(d, ((imm as i64) >> (reg!(s) & 63)) as u64),
-            Op::NegateAndAddImm32 { d, s, imm } => set!(d, sx32((imm as u32).wrapping_sub(reg!(s) as u32))),
-            Op::NegateAndAddImm64 { d, s, imm } => set!(d, imm.wrapping_sub(reg!(s))),
-            Op::CmovIfZeroImm { d, c, imm } => {
-                if reg!(c) == 0 {
-                    reg!(d) = imm;
-                }
-                i += 1;
-            }
-            Op::CmovIfNotZeroImm { d, c, imm } => {
-                if reg!(c) != 0 {
-                    reg!(d) = imm;
-                }
-                i += 1;
-            }
-            Op::RotateRightImm32 { d, s, imm } => set!(d, sx32((reg!(s) as u32).rotate_right(imm as u32 & 31))),
-            Op::RotateRightImm64 { d, s, imm } => set!(d, reg!(s).rotate_right(imm as u32 & 63)),
-            Op::RotateRightImmAlt32 { d, s, imm } => set!(d, sx32((imm as u32).rotate_right(reg!(s) as u32 & 31))),
-            Op::RotateRightImmAlt64 { d, s, imm } => set!(d, imm.rotate_right(reg!(s) as u32 & 63)),
-
-            Op::Add32 { d, s1, s2 } => set!(d, sx32((reg!(s1) as u32).wrapping_add(reg!(s2) as u32))),
-            Op::Add64 { d, s1, s2 } => set!(d, reg!(s1).wrapping_add(reg!(s2))),
-            Op::Sub32 { d, s1, s2 } => set!(d, sx32((reg!(s1) as u32).wrapping_sub(reg!(s2) as u32))),
-            Op::Sub64 { d, s1, s2 } => set!(d, reg!(s1).wrapping_sub(reg!(s2))),
-            Op::And { d, s1, s2 } => set!(d, reg!(s1) & reg!(s2)),
-            Op::Xor { d, s1, s2 } => set!(d, reg!(s1) ^ reg!(s2)),
-            Op::Or { d, s1, s2 } => set!(d, reg!(s1) | reg!(s2)),
-            Op::Mul32 { d, s1, s2 } => set!(d, sx32((reg!(s1) as u32).wrapping_mul(reg!(s2) as u32))),
-            Op::Mul64 { d, s1, s2 } => set!(d, reg!(s1).wrapping_mul(reg!(s2))),
-            Op::MulUpperSignedSigned32 { d, s1, s2 } => {
-                let product = i64::from(reg!(s1) as i32) * i64::from(reg!(s2) as i32);
-                set!(d, sx32((product >> 32) as u32))
-            }
-            Op::MulUpperSignedSigned64 { d, s1, s2 } => {
-                let product = i128::from(reg!(s1) as i64) * i128::from(reg!(s2) as i64);
-                set!(d, (product >> 64) as u64)
-            }
-            Op::MulUpperUnsignedUnsigned32 { d, s1, s2 } => {
-                let product = u64::from(reg!(s1) as u32) * u64::from(reg!(s2) as u32);
-                set!(d, sx32((product >> 32) as u32))
-            }
-            Op::MulUpperUnsignedUnsigned64 { d, s1, s2 } => {
-                let product = u128::from(reg!(s1)) * u128::from(reg!(s2));
-                set!(d, (product >> 64) as u64)
-            }
-            Op::MulUpperSignedUnsigned32 { d, s1, s2 } => {
-                let product = i64::from(reg!(s1) as i32).wrapping_mul(i64::from(reg!(s2) as u32));
-                set!(d, sx32((product >> 32) as u32))
-            }
-            Op::MulUpperSignedUnsigned64 { d, s1, s2 } => {
-                let product = i128::from(reg!(s1) as i64).wrapping_mul(i128::from(reg!(s2)));
-                set!(d, (product >> 64) as u64)
-            }
-            Op::SetLessThanUnsigned { d, s1, s2 } => set!(d, u64::from(reg!(s1) < reg!(s2))),
-            Op::SetLessThanSigned { d, s1, s2 } => set!(d, u64::from((reg!(s1) as i64) < (reg!(s2) as i64))),
-            Op::ShiftLogicalLeft32 { d, s1, s2 } => set!(d, sx32((reg!(s1) as u32) << (reg!(s2) & 31))),
-            Op::ShiftLogicalLeft64 { d, s1, s2 } => set!(d, reg!(s1) << (reg!(s2) & 63)),
-            Op::ShiftLogicalRight32 { d, s1, s2 } => set!(d, sx32((reg!(s1) as u32) >> (reg!(s2) & 31))),
-            Op::ShiftLogicalRight64 { d, s1, s2 } => set!(d, reg!(s1) >> (reg!(s2) & 63)),
-            Op::ShiftArithmeticRight32 { d, s1, s2 } => {
-                set!(d, ((reg!(s1) as u32 as i32) >> (reg!(s2) & 31)) as i64 as u64)
-            }
-            Op::ShiftArithmeticRight64 { d, s1, s2 } => set!(d, ((reg!(s1) as i64) >> (reg!(s2) & 63)) as u64),
-            Op::DivUnsigned32 { d, s1, s2 } => {
-                let (a, b) = (reg!(s1) as u32, reg!(s2) as u32);
-                set!(d, sx32(a.checked_div(b).unwrap_or(u32::MAX)))
-            }
-            Op::DivUnsigned64 { d, s1, s2 } => set!(d, reg!(s1).checked_div(reg!(s2)).unwrap_or(u64::MAX)),
-            Op::DivSigned32 { d, s1, s2 } => {
-                set!(d, div_signed_32(reg!(s1) as u32 as i32, reg!(s2) as u32 as i32) as i64 as u64)
-            }
-            Op::DivSigned64 { d, s1, s2 } => set!(d, div_signed_64(reg!(s1) as i64, reg!(s2) as i64) as u64),
-            Op::RemUnsigned32 { d, s1, s2 } => {
-                let (a, b) = (reg!(s1) as u32, reg!(s2) as u32);
-                set!(d, sx32(a.checked_rem(b).unwrap_or(a)))
-            }
-            Op::RemUnsigned64 { d, s1, s2 } => {
-                let a = reg!(s1);
-                set!(d, a.checked_rem(reg!(s2)).unwrap_or(a))
-            }
-            Op::RemSigned32 { d, s1, s2 } => {
-                set!(d, rem_signed_32(reg!(s1) as u32 as i32, reg!(s2) as u32 as i32) as i64 as u64)
-            }
-            Op::RemSigned64 { d, s1, s2 } => set!(d, rem_signed_64(reg!(s1) as i64, reg!(s2) as i64) as u64),
-            Op::CmovIfZero { d, s, c } => {
-                if reg!(c) == 0 {
-                    reg!(d) = reg!(s);
-                }
-                i += 1;
-            }
-            Op::CmovIfNotZero { d, s, c } => {
-                if reg!(c) != 0 {
-                    reg!(d) = reg!(s);
-                }
-                i += 1;
-            }
-            Op::AndInverted { d, s1, s2 } => set!(d, reg!(s1) & !reg!(s2)),
-            Op::OrInverted { d, s1, s2 } => set!(d, reg!(s1) | !reg!(s2)),
-            Op::Xnor { d, s1, s2 } => set!(d, !(reg!(s1) ^ reg!(s2))),
-            Op::Maximum { d, s1, s2 } => set!(d, (reg!(s1) as i64).max(reg!(s2) as i64) as u64),
-            Op::MaximumUnsigned { d, s1, s2 } => set!(d, reg!(s1).max(reg!(s2))),
-            Op::Minimum { d, s1, s2 } => set!(d, (reg!(s1) as i64).min(reg!(s2) as i64) as u64),
-            Op::MinimumUnsigned { d, s1, s2 } => set!(d, reg!(s1).min(reg!(s2))),
-            Op::RotateLeft32 { d, s1, s2 } => set!(d, sx32((reg!(s1) as u32).rotate_left(reg!(s2) as u32 & 31))),
-            Op::RotateLeft64 { d, s1, s2 } => set!(d, reg!(s1).rotate_left(reg!(s2) as u32 & 63)),
-            Op::RotateRight32 { d, s1, s2 } => set!(d, sx32((reg!(s1) as u32).rotate_right(reg!(s2) as u32 & 31))),
-            Op::RotateRight64 { d, s1, s2 } => set!(d, reg!(s1).rotate_right(reg!(s2) as u32 & 63)),
-
-            Op::CountLeadingZeroBits32 { d, s } => set!(d, u64::from((reg!(s) as u32).leading_zeros())),
-            Op::CountLeadingZeroBits64 { d, s } => set!(d, u64::from(reg!(s).leading_zeros())),
-            Op::CountTrailingZeroBits32 { d, s } => set!(d, u64::from((reg!(s) as u32).trailing_zeros())),
-            Op::CountTrailingZeroBits64 { d, s } => set!(d, u64::from(reg!(s).trailing_zeros())),
-            Op::CountSetBits32 { d, s } => set!(d, u64::from((reg!(s) as u32).count_ones())),
-            Op::CountSetBits64 { d, s } => set!(d, u64::from(reg!(s).count_ones())),
-            Op::SignExtend8 { d, s } => set!(d, reg!(s) as u8 as i8 as i64 as u64),
-            Op::SignExtend16 { d, s } => set!(d, reg!(s) as u16 as i16 as i64 as u64),
-            Op::ZeroExtend16 { d, s } => set!(d, u64::from(reg!(s) as u16)),
-            Op::ReverseByte32 { d, s } => set!(d, sx32((reg!(s) as u32).swap_bytes())),
-            Op::ReverseByte64 { d, s } => set!(d, reg!(s).swap_bytes()),
-
-            Op::AddImmAddImm32 { d1, s1, d2, s2, imm1, imm2 } => {
-                add_imm32!(d1, s1, imm1);
-                add_imm32!(d2, s2, imm2);
-                i += 2;
-            }
-            Op::AddImm32BranchEq { d, s, s1, s2, imm, target } => {
-                add_imm32!(d, s, imm);
-                let (a, b) = (reg!(s1), reg!(s2));
-                branch2!(a == b, target)
-            }
-            Op::AddImm32BranchNotEq { d, s, s1, s2, imm, target } => {
-                add_imm32!(d, s, imm);
-                let (a, b) = (reg!(s1), reg!(s2));
-                branch2!(a != b, target)
-            }
-            Op::AddImm32BranchLessUnsigned { d, s, s1, s2, imm, target } => {
-                add_imm32!(d, s, imm);
-                let (a, b) = (reg!(s1), reg!(s2));
-                branch2!(a < b, target)
-            }
-            Op::AddImm32BranchLessSigned { d, s, s1, s2, imm, target } => {
-                add_imm32!(d, s, imm);
-                let (a, b) = (reg!(s1), reg!(s2));
-                branch2!((a as i64) < (b as i64), target)
-            }
-            Op::AddImm32BranchGreaterOrEqualUnsigned { d, s, s1, s2, imm, target } => {
-                add_imm32!(d, s, imm);
-                let (a, b) = (reg!(s1), reg!(s2));
-                branch2!(a >= b, target)
-            }
-            Op::AddImm32BranchGreaterOrEqualSigned { d, s, s1, s2, imm, target } => {
-                add_imm32!(d, s, imm);
-                let (a, b) = (reg!(s1), reg!(s2));
-                branch2!((a as i64) >= (b as i64), target)
-            }
-            Op::AddImm32BranchEqImm { d, s, s2, imm, target, bimm } => {
-                add_imm32!(d, s, imm);
-                let (a, b) = (reg!(s2), sx32(bimm));
-                branch2!(a == b, target)
-            }
-            Op::AddImm32BranchNotEqImm { d, s, s2, imm, target, bimm } => {
-                add_imm32!(d, s, imm);
-                let (a, b) = (reg!(s2), sx32(bimm));
-                branch2!(a != b, target)
-            }
-            Op::AddImm32BranchLessUnsignedImm { d, s, s2, imm, target, bimm } => {
-                add_imm32!(d, s, imm);
-                let (a, b) = (reg!(s2), sx32(bimm));
-                branch2!(a < b, target)
-            }
-            Op::AddImm32BranchLessSignedImm { d, s, s2, imm, target, bimm } => {
-                add_imm32!(d, s, imm);
-                let (a, b) = (reg!(s2), sx32(bimm));
-                branch2!((a as i64) < (b as i64), target)
-            }
-            Op::AddImm32BranchGreaterOrEqualUnsignedImm { d, s, s2, imm, target, bimm } => {
-                add_imm32!(d, s, imm);
-                let (a, b) = (reg!(s2), sx32(bimm));
-                branch2!(a >= b, target)
-            }
-            Op::AddImm32BranchGreaterOrEqualSignedImm { d, s, s2, imm, target, bimm } => {
-                add_imm32!(d, s, imm);
-                let (a, b) = (reg!(s2), sx32(bimm));
-                branch2!((a as i64) >= (b as i64), target)
-            }
-            Op::AddImm32BranchLessOrEqualUnsignedImm { d, s, s2, imm, target, bimm } => {
-                add_imm32!(d, s, imm);
-                let (a, b) = (reg!(s2), sx32(bimm));
-                branch2!(a <= b, target)
-            }
-            Op::AddImm32BranchLessOrEqualSignedImm { d, s, s2, imm, target, bimm } => {
-                add_imm32!(d, s, imm);
-                let (a, b) = (reg!(s2), sx32(bimm));
-                branch2!((a as i64) <= (b as i64), target)
-            }
-            Op::AddImm32BranchGreaterUnsignedImm { d, s, s2, imm, target, bimm } => {
-                add_imm32!(d, s, imm);
-                let (a, b) = (reg!(s2), sx32(bimm));
-                branch2!(a > b, target)
-            }
-            Op::AddImm32BranchGreaterSignedImm { d, s, s2, imm, target, bimm } => {
-                add_imm32!(d, s, imm);
-                let (a, b) = (reg!(s2), sx32(bimm));
-                branch2!((a as i64) > (b as i64), target)
-            }
-            Op::StoreU8AddImm32 { s, b, d, a, off, imm } => {
-                let v = reg!(s);
-                store_then!(b, off, [v as u8], 1, add_imm32!(d, a, imm))
-            }
-            Op::StoreU16AddImm32 { s, b, d, a, off, imm } => {
-                let v = reg!(s);
-                store_then!(b, off, (v as u16).to_le_bytes(), 2, add_imm32!(d, a, imm))
-            }
-            Op::StoreU32AddImm32 { s, b, d, a, off, imm } => {
-                let v = reg!(s);
-                store_then!(b, off, (v as u32).to_le_bytes(), 4, add_imm32!(d, a, imm))
-            }
-            Op::StoreU64AddImm32 { s, b, d, a, off, imm } => {
-                let v = reg!(s);
-                store_then!(b, off, v.to_le_bytes(), 8, add_imm32!(d, a, imm))
-            }
-            Op::AddImmAddImm64 { d1, s1, d2, s2, imm1, imm2 } => {
-                add_imm64!(d1, s1, imm1);
-                add_imm64!(d2, s2, imm2);
-                i += 2;
-            }
-            Op::AddImm64BranchEq { d, s, s1, s2, imm, target } => {
-                add_imm64!(d, s, imm);
-                let (a, b) = (reg!(s1), reg!(s2));
-                branch2!(a == b, target)
-            }
-            Op::AddImm64BranchNotEq { d, s, s1, s2, imm, target } => {
-                add_imm64!(d, s, imm);
-                let (a, b) = (reg!(s1), reg!(s2));
-                branch2!(a != b, target)
-            }
-            Op::AddImm64BranchLessUnsigned { d, s, s1, s2, imm, target } => {
-                add_imm64!(d, s, imm);
-                let (a, b) = (reg!(s1), reg!(s2));
-                branch2!(a < b, target)
-            }
-            Op::AddImm64BranchLessSigned { d, s, s1, s2, imm, target } => {
-                add_imm64!(d, s, imm);
-                let (a, b) = (reg!(s1), reg!(s2));
-                branch2!((a as i64) < (b as i64), target)
-            }
-            Op::AddImm64BranchGreaterOrEqualUnsigned { d, s, s1, s2, imm, target } => {
-                add_imm64!(d, s, imm);
-                let (a, b) = (reg!(s1), reg!(s2));
-                branch2!(a >= b, target)
-            }
-            Op::AddImm64BranchGreaterOrEqualSigned { d, s, s1, s2, imm, target } => {
-                add_imm64!(d, s, imm);
-                let (a, b) = (reg!(s1), reg!(s2));
-                branch2!((a as i64) >= (b as i64), target)
-            }
-            Op::AddImm64BranchEqImm { d, s, s2, imm, target, bimm } => {
-                add_imm64!(d, s, imm);
-                let (a, b) = (reg!(s2), sx32(bimm));
-                branch2!(a == b, target)
-            }
-            Op::AddImm64BranchNotEqImm { d, s, s2, imm, target, bimm } => {
-                add_imm64!(d, s, imm);
-                let (a, b) = (reg!(s2), sx32(bimm));
-                branch2!(a != b, target)
-            }
-            Op::AddImm64BranchLessUnsignedImm { d, s, s2, imm, target, bimm } => {
-                add_imm64!(d, s, imm);
-                let (a, b) = (reg!(s2), sx32(bimm));
-                branch2!(a < b, target)
-            }
-            Op::AddImm64BranchLessSignedImm { d, s, s2, imm, target, bimm } => {
-                add_imm64!(d, s, imm);
-                let (a, b) = (reg!(s2), sx32(bimm));
-                branch2!((a as i64) < (b as i64), target)
-            }
-            Op::AddImm64BranchGreaterOrEqualUnsignedImm { d, s, s2, imm, target, bimm } => {
-                add_imm64!(d, s, imm);
-                let (a, b) = (reg!(s2), sx32(bimm));
-                branch2!(a >= b, target)
-            }
-            Op::AddImm64BranchGreaterOrEqualSignedImm { d, s, s2, imm, target, bimm } => {
-                add_imm64!(d, s, imm);
-                let (a, b) = (reg!(s2), sx32(bimm));
-                branch2!((a as i64) >= (b as i64), target)
-            }
-            Op::AddImm64BranchLessOrEqualUnsignedImm { d, s, s2, imm, target, bimm } => {
-                add_imm64!(d, s, imm);
-                let (a, b) = (reg!(s2), sx32(bimm));
-                branch2!(a <= b, target)
-            }
-            Op::AddImm64BranchLessOrEqualSignedImm { d, s, s2, imm, target, bimm } => {
-                add_imm64!(d, s, imm);
-                let (a, b) = (reg!(s2), sx32(bimm));
-                branch2!((a as i64) <= (b as i64), target)
-            }
-            Op::AddImm64BranchGreaterUnsignedImm { d, s, s2, imm, target, bimm } => {
-                add_imm64!(d, s, imm);
-                let (a, b) = (reg!(s2), sx32(bimm));
-                branch2!(a > b, target)
-            }
-            Op::AddImm64BranchGreaterSignedImm { d, s, s2, imm, target, bimm } => {
-                add_imm64!(d, s, imm);
-                let (a, b) = (reg!(s2), sx32(bimm));
-                branch2!((a as i64) > (b as i64), target)
-            }
-            Op::StoreU8AddImm64 { s, b, d, a, off, imm } => {
-                let v = reg!(s);
-                store_then!(b, off, [v as u8], 1, add_imm64!(d, a, imm))
-            }
-            Op::StoreU16AddImm64 { s, b, d, a, off, imm } => {
-                let v = reg!(s);
-                store_then!(b, off, (v as u16).to_le_bytes(), 2, add_imm64!(d, a, imm))
-            }
-            Op::StoreU32AddImm64 { s, b, d, a, off, imm } => {
-                let v = reg!(s);
-                store_then!(b, off, (v as u32).to_le_bytes(), 4, add_imm64!(d, a, imm))
-            }
-            Op::StoreU64AddImm64 { s, b, d, a, off, imm } => {
-                let v = reg!(s);
-                store_then!(b, off, v.to_le_bytes(), 8, add_imm64!(d, a, imm))
-            }
-            Op::LoadU8AddImm32 { d, b, d2, a, off, imm } => {
-                load_then!(d, b, off, 1, |v: [u8; 1]| u64::from(v[0]), add_imm32!(d2, a, imm))
-            }
-            Op::LoadI8AddImm32 { d, b, d2, a, off, imm } => {
-                load_then!(d, b, off, 1, |v: [u8; 1]| v[0] as i8 as i64 as u64, add_imm32!(d2, a, imm))
-            }
-            Op::LoadU16AddImm32 { d, b, d2, a, off, imm } => {
-                load_then!(d, b, off, 2, |v: [u8; 2]| u64::from(u16::from_le_bytes(v)), add_imm32!(d2, a, imm))
-            }
-            Op::LoadI16AddImm32 { d, b, d2, a, off, imm } => {
-                load_then!(d, b, off, 2, |v: [u8; 2]| i16::from_le_bytes(v) as i64 as u64, add_imm32!(d2, a, imm))
-            }
-            Op::LoadU32AddImm32 { d, b, d2, a, off, imm } => {
-                load_then!(d, b, off, 4, |v: [u8; 4]| u64::from(u32::from_le_bytes(v)), add_imm32!(d2, a, imm))
-            }
-            Op::LoadI32AddImm32 { d, b, d2, a, off, imm } => {
-                load_then!(d, b, off, 4, |v: [u8; 4]| i32::from_le_bytes(v) as i64 as u64, add_imm32!(d2, a, imm))
-            }
-            Op::LoadU64AddImm32 { d, b, d2, a, off, imm } => {
-                load_then!(d, b, off, 8, |v: [u8; 8]| u64::from_le_bytes(v), add_imm32!(d2, a, imm))
-            }
-            Op::LoadU8AddImm64 { d, b, d2, a, off, imm } => {
-                load_then!(d, b, off, 1, |v: [u8; 1]| u64::from(v[0]), add_imm64!(d2, a, imm))
-            }
-            Op::LoadI8AddImm64 { d, b, d2, a, off, imm } => {
-                load_then!(d, b, off, 1, |v: [u8; 1]| v[0] as i8 as i64 as u64, add_imm64!(d2, a, imm))
-            }
-            Op::LoadU16AddImm64 { d, b, d2, a, off, imm } => {
-                load_then!(d, b, off, 2, |v: [u8; 2]| u64::from(u16::from_le_bytes(v)), add_imm64!(d2, a, imm))
-            }
-            Op::LoadI16AddImm64 { d, b, d2, a, off, imm } => {
-                load_then!(d, b, off, 2, |v: [u8; 2]| i16::from_le_bytes(v) as i64 as u64, add_imm64!(d2, a, imm))
-            }
-            Op::LoadU32AddImm64 { d, b, d2, a, off, imm } => {
-                load_then!(d, b, off, 4, |v: [u8; 4]| u64::from(u32::from_le_bytes(v)), add_imm64!(d2, a, imm))
-            }
-            Op::LoadI32AddImm64 { d, b, d2, a, off, imm } => {
-                load_then!(d, b, off, 4, |v: [u8; 4]| i32::from_le_bytes(v) as i64 as u64, add_imm64!(d2, a, imm))
-            }
-            Op::LoadU64AddImm64 { d, b, d2, a, off, imm } => {
-                load_then!(d, b, off, 8, |v: [u8; 8]| u64::from_le_bytes(v), add_imm64!(d2, a, imm))
-            }
-        }
+/// The `N` ops after op `i`: the rest of a fused sequence (always present by construction; the
+/// fallback is never used).
+#[inline(always)]
+fn following<const N: usize>(ops: &[Op], i: usize) -> &[Op; N] {
+    const TRAPS: [Op; 8] = [Op::TRAP; 8];
+    match ops.get(i + 1..).and_then(|rest| rest.first_chunk::<N>()) {
+        Some(chunk) => chunk,
+        None => TRAPS.first_chunk::<N>().unwrap_or_else(|| unreachable!()),
     }
 }

@@ -1,208 +1,182 @@
-//! Pair fusion: a peephole pass over the compiled ops that merges hot adjacent pairs inside a
-//! basic block (`add_imm` + `add_imm`, `add_imm` + branch, load/store + `add_imm`) into one op, so
-//! the dispatch loop pays one dispatch for two instructions.
+//! Sequence fusion: a peephole pass over the compiled ops that gives op k a *fused* kind when
+//! ops k, k+1, .. form one of the sequences below, so the dispatch loop pays one dispatch for
+//! the whole sequence.
 //!
-//! The fused op replaces the first op of the pair; the second stays where it was. Nothing jumps
-//! to the second op (it is never a block start), but an interrupt inside the pair, or a host
-//! entry at its pc, resumes there and runs it alone. Gas is unaffected: it is charged per block.
+//! Only op k's kind changes: the later instructions keep their slots and operands, which the
+//! fused handler reads from there. An interrupt inside the sequence (a memory fault) names the
+//! faulting instruction with the earlier ones done, and a resume or a jump into the middle runs
+//! the op found there, which may itself be fused. Every position is fused independently (the
+//! longest matching sequence wins). Gas is unaffected: `Charge` ops are never part of a
+//! sequence, and step tracing (a `Step` op before every instruction) leaves nothing to fuse.
+//!
+//! Every kind but the last of a sequence must be straight-line (see `Kind::is_straight`); the
+//! last may branch. The list comes from profiling DOOM (`docs/benchmarks.md`), restricted to
+//! shapes that are common in compiled code: loop tails, post-increments, bit-field extraction.
 
-use crate::ops::Op;
+use crate::ops::{Kind, Op};
 
-/// The 32-bit immediate of a sign-extended 64-bit one (every `imm` the compiler produces is).
-fn narrow(imm: u64) -> Option<u32> {
-    let low = imm as u32;
-    (low as i32 as i64 as u64 == imm).then_some(low)
+/// The fused kinds: `(name, [base kinds in order])`. Expands `$callback! { ... }`.
+macro_rules! for_each_fusion {
+    ($callback:ident $(, $extra:tt)*) => {
+        $callback! {
+            $($extra)*
+            // Pairs: add_imm + add_imm, add_imm + branch, load/store + add_imm (post-increment)
+            (AddImm32_AddImm32, [AddImm32, AddImm32]),
+            (AddImm32_BranchEq, [AddImm32, BranchEq]),
+            (AddImm32_BranchNotEq, [AddImm32, BranchNotEq]),
+            (AddImm32_BranchLessUnsigned, [AddImm32, BranchLessUnsigned]),
+            (AddImm32_BranchLessSigned, [AddImm32, BranchLessSigned]),
+            (AddImm32_BranchGreaterOrEqualUnsigned, [AddImm32, BranchGreaterOrEqualUnsigned]),
+            (AddImm32_BranchGreaterOrEqualSigned, [AddImm32, BranchGreaterOrEqualSigned]),
+            (AddImm32_BranchEqImm, [AddImm32, BranchEqImm]),
+            (AddImm32_BranchNotEqImm, [AddImm32, BranchNotEqImm]),
+            (AddImm32_BranchLessUnsignedImm, [AddImm32, BranchLessUnsignedImm]),
+            (AddImm32_BranchLessSignedImm, [AddImm32, BranchLessSignedImm]),
+            (AddImm32_BranchGreaterOrEqualUnsignedImm, [AddImm32, BranchGreaterOrEqualUnsignedImm]),
+            (AddImm32_BranchGreaterOrEqualSignedImm, [AddImm32, BranchGreaterOrEqualSignedImm]),
+            (AddImm32_BranchLessOrEqualUnsignedImm, [AddImm32, BranchLessOrEqualUnsignedImm]),
+            (AddImm32_BranchLessOrEqualSignedImm, [AddImm32, BranchLessOrEqualSignedImm]),
+            (AddImm32_BranchGreaterUnsignedImm, [AddImm32, BranchGreaterUnsignedImm]),
+            (AddImm32_BranchGreaterSignedImm, [AddImm32, BranchGreaterSignedImm]),
+            (StoreU8_AddImm32, [StoreU8, AddImm32]),
+            (StoreU16_AddImm32, [StoreU16, AddImm32]),
+            (StoreU32_AddImm32, [StoreU32, AddImm32]),
+            (StoreU64_AddImm32, [StoreU64, AddImm32]),
+            (LoadU8_AddImm32, [LoadU8, AddImm32]),
+            (LoadI8_AddImm32, [LoadI8, AddImm32]),
+            (LoadU16_AddImm32, [LoadU16, AddImm32]),
+            (LoadI16_AddImm32, [LoadI16, AddImm32]),
+            (LoadU32_AddImm32, [LoadU32, AddImm32]),
+            (LoadI32_AddImm32, [LoadI32, AddImm32]),
+            (LoadU64_AddImm32, [LoadU64, AddImm32]),
+            (AddImm64_AddImm64, [AddImm64, AddImm64]),
+            (AddImm64_BranchEq, [AddImm64, BranchEq]),
+            (AddImm64_BranchNotEq, [AddImm64, BranchNotEq]),
+            (AddImm64_BranchLessUnsigned, [AddImm64, BranchLessUnsigned]),
+            (AddImm64_BranchLessSigned, [AddImm64, BranchLessSigned]),
+            (AddImm64_BranchGreaterOrEqualUnsigned, [AddImm64, BranchGreaterOrEqualUnsigned]),
+            (AddImm64_BranchGreaterOrEqualSigned, [AddImm64, BranchGreaterOrEqualSigned]),
+            (AddImm64_BranchEqImm, [AddImm64, BranchEqImm]),
+            (AddImm64_BranchNotEqImm, [AddImm64, BranchNotEqImm]),
+            (AddImm64_BranchLessUnsignedImm, [AddImm64, BranchLessUnsignedImm]),
+            (AddImm64_BranchLessSignedImm, [AddImm64, BranchLessSignedImm]),
+            (AddImm64_BranchGreaterOrEqualUnsignedImm, [AddImm64, BranchGreaterOrEqualUnsignedImm]),
+            (AddImm64_BranchGreaterOrEqualSignedImm, [AddImm64, BranchGreaterOrEqualSignedImm]),
+            (AddImm64_BranchLessOrEqualUnsignedImm, [AddImm64, BranchLessOrEqualUnsignedImm]),
+            (AddImm64_BranchLessOrEqualSignedImm, [AddImm64, BranchLessOrEqualSignedImm]),
+            (AddImm64_BranchGreaterUnsignedImm, [AddImm64, BranchGreaterUnsignedImm]),
+            (AddImm64_BranchGreaterSignedImm, [AddImm64, BranchGreaterSignedImm]),
+            (StoreU8_AddImm64, [StoreU8, AddImm64]),
+            (StoreU16_AddImm64, [StoreU16, AddImm64]),
+            (StoreU32_AddImm64, [StoreU32, AddImm64]),
+            (StoreU64_AddImm64, [StoreU64, AddImm64]),
+            (LoadU8_AddImm64, [LoadU8, AddImm64]),
+            (LoadI8_AddImm64, [LoadI8, AddImm64]),
+            (LoadU16_AddImm64, [LoadU16, AddImm64]),
+            (LoadI16_AddImm64, [LoadI16, AddImm64]),
+            (LoadU32_AddImm64, [LoadU32, AddImm64]),
+            (LoadI32_AddImm64, [LoadI32, AddImm64]),
+            (LoadU64_AddImm64, [LoadU64, AddImm64]),
+            // Common idioms (32-bit): loop tails with two induction variables, store/copy loops, bit-field extraction and sign/zero extension, address computation + access, a last op + jump or fall-through
+            (AddImm32_AddImm32_BranchEq, [AddImm32, AddImm32, BranchEq]),
+            (AddImm32_AddImm32_BranchNotEq, [AddImm32, AddImm32, BranchNotEq]),
+            (AddImm32_AddImm32_BranchLessUnsigned, [AddImm32, AddImm32, BranchLessUnsigned]),
+            (AddImm32_AddImm32_BranchLessSigned, [AddImm32, AddImm32, BranchLessSigned]),
+            (AddImm32_AddImm32_BranchEqImm, [AddImm32, AddImm32, BranchEqImm]),
+            (AddImm32_AddImm32_BranchNotEqImm, [AddImm32, AddImm32, BranchNotEqImm]),
+            (StoreU8_AddImm32_AddImm32_BranchNotEq, [StoreU8, AddImm32, AddImm32, BranchNotEq]),
+            (StoreU32_AddImm32_AddImm32_BranchNotEq, [StoreU32, AddImm32, AddImm32, BranchNotEq]),
+            (LoadU8_AddImm32_StoreU8_AddImm32_BranchNotEq, [LoadU8, AddImm32, StoreU8, AddImm32, BranchNotEq]),
+            (ShiftLogicalLeftImm32_ShiftLogicalRightImm32, [ShiftLogicalLeftImm32, ShiftLogicalRightImm32]),
+            (ShiftLogicalLeftImm32_ShiftArithmeticRightImm32, [ShiftLogicalLeftImm32, ShiftArithmeticRightImm32]),
+            (ShiftLogicalRightImm32_Or, [ShiftLogicalRightImm32, Or]),
+            (ShiftLogicalLeftImm32_Add32, [ShiftLogicalLeftImm32, Add32]),
+            (Add32_LoadU8, [Add32, LoadU8]),
+            (Add32_LoadI32, [Add32, LoadI32]),
+            (Add32_LoadU16, [Add32, LoadU16]),
+            (Add32_LoadI16, [Add32, LoadI16]),
+            (Add32_StoreU8, [Add32, StoreU8]),
+            (Add32_StoreU32, [Add32, StoreU32]),
+            (LoadImm_Jump, [LoadImm, Jump]),
+            (Add32_Jump, [Add32, Jump]),
+            (MoveReg_Jump, [MoveReg, Jump]),
+            (AddImm32_Jump, [AddImm32, Jump]),
+            (LoadI32_LoadI32, [LoadI32, LoadI32]),
+            (StoreU32_StoreU32, [StoreU32, StoreU32]),
+            (Add32_Nop, [Add32, Nop]),
+            (AddImm32_Nop, [AddImm32, Nop]),
+            (MoveReg_Nop, [MoveReg, Nop]),
+            (LoadImm_Nop, [LoadImm, Nop]),
+            // The same idioms, 64-bit
+            (AddImm64_AddImm64_BranchNotEq, [AddImm64, AddImm64, BranchNotEq]),
+            (AddImm64_AddImm64_BranchLessUnsigned, [AddImm64, AddImm64, BranchLessUnsigned]),
+            (AddImm64_AddImm64_BranchEqImm, [AddImm64, AddImm64, BranchEqImm]),
+            (AddImm64_AddImm64_BranchNotEqImm, [AddImm64, AddImm64, BranchNotEqImm]),
+            (StoreU8_AddImm64_AddImm64_BranchNotEq, [StoreU8, AddImm64, AddImm64, BranchNotEq]),
+            (LoadU8_AddImm64_StoreU8_AddImm64_BranchNotEq, [LoadU8, AddImm64, StoreU8, AddImm64, BranchNotEq]),
+            (ShiftLogicalLeftImm64_ShiftLogicalRightImm64, [ShiftLogicalLeftImm64, ShiftLogicalRightImm64]),
+            (ShiftLogicalLeftImm64_ShiftArithmeticRightImm64, [ShiftLogicalLeftImm64, ShiftArithmeticRightImm64]),
+            (Add64_LoadU8, [Add64, LoadU8]),
+            (Add64_LoadU64, [Add64, LoadU64]),
+            (Add64_StoreU64, [Add64, StoreU64]),
+            (Add64_Jump, [Add64, Jump]),
+            (AddImm64_Jump, [AddImm64, Jump]),
+            (Add64_Nop, [Add64, Nop]),
+            (AddImm64_Nop, [AddImm64, Nop]),
+            // Chosen from DOOM's profile: its frame blit (palette lookup, channel shifts, byte stores) and row loop
+            (ShiftLogicalRight32_StoreU8_AddImm32_AddImm32_BranchNotEq, [ShiftLogicalRight32, StoreU8, AddImm32, AddImm32, BranchNotEq]),
+            (ShiftLogicalLeftImm32_ShiftLogicalRightImm32_LoadI32_ShiftLogicalRight32, [ShiftLogicalLeftImm32, ShiftLogicalRightImm32, LoadI32, ShiftLogicalRight32]),
+            (LoadI32_AddImm32_BranchLessSigned, [LoadI32, AddImm32, BranchLessSigned]),
+            (LoadI32_ShiftLogicalLeft32_Or, [LoadI32, ShiftLogicalLeft32, Or]),
+            (LoadU8_ShiftLogicalLeftImm32_LoadI32_Add32_LoadI32, [LoadU8, ShiftLogicalLeftImm32, LoadI32, Add32, LoadI32]),
+            (AndImm_ShiftLogicalRight32_LoadI32_ShiftLogicalLeft32_Or, [AndImm, ShiftLogicalRight32, LoadI32, ShiftLogicalLeft32, Or]),
+            (LoadImm_ShiftLogicalLeftImm32_ShiftLogicalRightImm32_LoadI32_ShiftLogicalRight32, [LoadImm, ShiftLogicalLeftImm32, ShiftLogicalRightImm32, LoadI32, ShiftLogicalRight32]),
+            (LoadI32_ShiftLogicalLeft32_Or_LoadImm_Add32_Jump, [LoadI32, ShiftLogicalLeft32, Or, LoadImm, Add32, Jump]),
+            (LoadImm_Add32_Nop, [LoadImm, Add32, Nop]),
+        }
+    };
+}
+pub(crate) use for_each_fusion;
+
+/// The sequences grouped by first kind (longest first), plus which second kinds can follow
+/// each first kind at all (most positions are rejected by that one bit).
+struct Candidates {
+    by_first: Vec<Vec<(Kind, &'static [Kind])>>,
+    second: Vec<[u64; 4]>,
 }
 
-/// Fuses adjacent pairs, left to right. Must run after branch targets are resolved, and not
-/// at all when ops other than instructions (`Step`, per-instruction `Charge`) are interleaved.
+fn candidates() -> &'static Candidates {
+    static CANDIDATES: std::sync::OnceLock<Candidates> = std::sync::OnceLock::new();
+    CANDIDATES.get_or_init(|| {
+        let mut by_first = vec![Vec::new(); 256];
+        let mut second = vec![[0u64; 4]; 256];
+        for &(fused, parts) in Kind::FUSED {
+            by_first[parts[0] as usize].push((fused, parts));
+            let next = parts[1] as usize;
+            second[parts[0] as usize][next / 64] |= 1 << (next % 64);
+        }
+        for list in &mut by_first {
+            list.sort_by_key(|&(_, parts): &(Kind, &[Kind])| core::cmp::Reverse(parts.len()));
+        }
+        Candidates { by_first, second }
+    })
+}
+
+/// Gives every op that starts a listed sequence its fused kind. Must run after branch targets
+/// are resolved.
 pub fn fuse(ops: &mut [Op]) {
-    let mut k = 0;
-    while k + 1 < ops.len() {
-        match fuse_pair(ops[k], ops[k + 1]) {
-            Some(fused) => {
-                ops[k] = fused;
-                k += 2;
-            }
-            None => k += 1,
+    let candidates = candidates();
+    let base: Vec<Kind> = ops.iter().map(|op| op.kind).collect();
+    for (k, op) in ops.iter_mut().enumerate() {
+        let (first, Some(&next)) = (base[k] as usize, base.get(k + 1)) else { continue };
+        let next = next as usize;
+        if candidates.second[first][next / 64] >> (next % 64) & 1 == 0 {
+            continue;
+        }
+        if let Some(&(fused, _)) = candidates.by_first[first].iter().find(|(_, parts)| base[k..].starts_with(parts)) {
+            op.kind = fused;
         }
     }
-}
-
-/// The fused form of `first` followed by `second`, if there is one.
-fn fuse_pair(first: Op, second: Op) -> Option<Op> {
-    let fused = match (first, second) {
-        (Op::AddImm32 { d: d1, s: s1, imm: imm1 }, Op::AddImm32 { d: d2, s: s2, imm: imm2 }) => {
-            Op::AddImmAddImm32 { d1, s1, d2, s2, imm1: narrow(imm1)?, imm2: narrow(imm2)? }
-        }
-        (Op::AddImm32 { d, s, imm }, Op::BranchEq { s1, s2, target }) => {
-            Op::AddImm32BranchEq { d, s, s1, s2, imm: narrow(imm)?, target }
-        }
-        (Op::AddImm32 { d, s, imm }, Op::BranchNotEq { s1, s2, target }) => {
-            Op::AddImm32BranchNotEq { d, s, s1, s2, imm: narrow(imm)?, target }
-        }
-        (Op::AddImm32 { d, s, imm }, Op::BranchLessUnsigned { s1, s2, target }) => {
-            Op::AddImm32BranchLessUnsigned { d, s, s1, s2, imm: narrow(imm)?, target }
-        }
-        (Op::AddImm32 { d, s, imm }, Op::BranchLessSigned { s1, s2, target }) => {
-            Op::AddImm32BranchLessSigned { d, s, s1, s2, imm: narrow(imm)?, target }
-        }
-        (Op::AddImm32 { d, s, imm }, Op::BranchGreaterOrEqualUnsigned { s1, s2, target }) => {
-            Op::AddImm32BranchGreaterOrEqualUnsigned { d, s, s1, s2, imm: narrow(imm)?, target }
-        }
-        (Op::AddImm32 { d, s, imm }, Op::BranchGreaterOrEqualSigned { s1, s2, target }) => {
-            Op::AddImm32BranchGreaterOrEqualSigned { d, s, s1, s2, imm: narrow(imm)?, target }
-        }
-        (Op::AddImm32 { d, s, imm }, Op::BranchEqImm { s: s2, target, imm: bimm }) => {
-            Op::AddImm32BranchEqImm { d, s, s2, imm: narrow(imm)?, target, bimm: narrow(bimm)? }
-        }
-        (Op::AddImm32 { d, s, imm }, Op::BranchNotEqImm { s: s2, target, imm: bimm }) => {
-            Op::AddImm32BranchNotEqImm { d, s, s2, imm: narrow(imm)?, target, bimm: narrow(bimm)? }
-        }
-        (Op::AddImm32 { d, s, imm }, Op::BranchLessUnsignedImm { s: s2, target, imm: bimm }) => {
-            Op::AddImm32BranchLessUnsignedImm { d, s, s2, imm: narrow(imm)?, target, bimm: narrow(bimm)? }
-        }
-        (Op::AddImm32 { d, s, imm }, Op::BranchLessSignedImm { s: s2, target, imm: bimm }) => {
-            Op::AddImm32BranchLessSignedImm { d, s, s2, imm: narrow(imm)?, target, bimm: narrow(bimm)? }
-        }
-        (Op::AddImm32 { d, s, imm }, Op::BranchGreaterOrEqualUnsignedImm { s: s2, target, imm: bimm }) => {
-            Op::AddImm32BranchGreaterOrEqualUnsignedImm { d, s, s2, imm: narrow(imm)?, target, bimm: narrow(bimm)? }
-        }
-        (Op::AddImm32 { d, s, imm }, Op::BranchGreaterOrEqualSignedImm { s: s2, target, imm: bimm }) => {
-            Op::AddImm32BranchGreaterOrEqualSignedImm { d, s, s2, imm: narrow(imm)?, target, bimm: narrow(bimm)? }
-        }
-        (Op::AddImm32 { d, s, imm }, Op::BranchLessOrEqualUnsignedImm { s: s2, target, imm: bimm }) => {
-            Op::AddImm32BranchLessOrEqualUnsignedImm { d, s, s2, imm: narrow(imm)?, target, bimm: narrow(bimm)? }
-        }
-        (Op::AddImm32 { d, s, imm }, Op::BranchLessOrEqualSignedImm { s: s2, target, imm: bimm }) => {
-            Op::AddImm32BranchLessOrEqualSignedImm { d, s, s2, imm: narrow(imm)?, target, bimm: narrow(bimm)? }
-        }
-        (Op::AddImm32 { d, s, imm }, Op::BranchGreaterUnsignedImm { s: s2, target, imm: bimm }) => {
-            Op::AddImm32BranchGreaterUnsignedImm { d, s, s2, imm: narrow(imm)?, target, bimm: narrow(bimm)? }
-        }
-        (Op::AddImm32 { d, s, imm }, Op::BranchGreaterSignedImm { s: s2, target, imm: bimm }) => {
-            Op::AddImm32BranchGreaterSignedImm { d, s, s2, imm: narrow(imm)?, target, bimm: narrow(bimm)? }
-        }
-        (Op::StoreU8 { s, b, off }, Op::AddImm32 { d, s: a, imm }) => {
-            Op::StoreU8AddImm32 { s, b, d, a, off, imm: narrow(imm)? }
-        }
-        (Op::StoreU16 { s, b, off }, Op::AddImm32 { d, s: a, imm }) => {
-            Op::StoreU16AddImm32 { s, b, d, a, off, imm: narrow(imm)? }
-        }
-        (Op::StoreU32 { s, b, off }, Op::AddImm32 { d, s: a, imm }) => {
-            Op::StoreU32AddImm32 { s, b, d, a, off, imm: narrow(imm)? }
-        }
-        (Op::StoreU64 { s, b, off }, Op::AddImm32 { d, s: a, imm }) => {
-            Op::StoreU64AddImm32 { s, b, d, a, off, imm: narrow(imm)? }
-        }
-        (Op::AddImm64 { d: d1, s: s1, imm: imm1 }, Op::AddImm64 { d: d2, s: s2, imm: imm2 }) => {
-            Op::AddImmAddImm64 { d1, s1, d2, s2, imm1: narrow(imm1)?, imm2: narrow(imm2)? }
-        }
-        (Op::AddImm64 { d, s, imm }, Op::BranchEq { s1, s2, target }) => {
-            Op::AddImm64BranchEq { d, s, s1, s2, imm: narrow(imm)?, target }
-        }
-        (Op::AddImm64 { d, s, imm }, Op::BranchNotEq { s1, s2, target }) => {
-            Op::AddImm64BranchNotEq { d, s, s1, s2, imm: narrow(imm)?, target }
-        }
-        (Op::AddImm64 { d, s, imm }, Op::BranchLessUnsigned { s1, s2, target }) => {
-            Op::AddImm64BranchLessUnsigned { d, s, s1, s2, imm: narrow(imm)?, target }
-        }
-        (Op::AddImm64 { d, s, imm }, Op::BranchLessSigned { s1, s2, target }) => {
-            Op::AddImm64BranchLessSigned { d, s, s1, s2, imm: narrow(imm)?, target }
-        }
-        (Op::AddImm64 { d, s, imm }, Op::BranchGreaterOrEqualUnsigned { s1, s2, target }) => {
-            Op::AddImm64BranchGreaterOrEqualUnsigned { d, s, s1, s2, imm: narrow(imm)?, target }
-        }
-        (Op::AddImm64 { d, s, imm }, Op::BranchGreaterOrEqualSigned { s1, s2, target }) => {
-            Op::AddImm64BranchGreaterOrEqualSigned { d, s, s1, s2, imm: narrow(imm)?, target }
-        }
-        (Op::AddImm64 { d, s, imm }, Op::BranchEqImm { s: s2, target, imm: bimm }) => {
-            Op::AddImm64BranchEqImm { d, s, s2, imm: narrow(imm)?, target, bimm: narrow(bimm)? }
-        }
-        (Op::AddImm64 { d, s, imm }, Op::BranchNotEqImm { s: s2, target, imm: bimm }) => {
-            Op::AddImm64BranchNotEqImm { d, s, s2, imm: narrow(imm)?, target, bimm: narrow(bimm)? }
-        }
-        (Op::AddImm64 { d, s, imm }, Op::BranchLessUnsignedImm { s: s2, target, imm: bimm }) => {
-            Op::AddImm64BranchLessUnsignedImm { d, s, s2, imm: narrow(imm)?, target, bimm: narrow(bimm)? }
-        }
-        (Op::AddImm64 { d, s, imm }, Op::BranchLessSignedImm { s: s2, target, imm: bimm }) => {
-            Op::AddImm64BranchLessSignedImm { d, s, s2, imm: narrow(imm)?, target, bimm: narrow(bimm)? }
-        }
-        (Op::AddImm64 { d, s, imm }, Op::BranchGreaterOrEqualUnsignedImm { s: s2, target, imm: bimm }) => {
-            Op::AddImm64BranchGreaterOrEqualUnsignedImm { d, s, s2, imm: narrow(imm)?, target, bimm: narrow(bimm)? }
-        }
-        (Op::AddImm64 { d, s, imm }, Op::BranchGreaterOrEqualSignedImm { s: s2, target, imm: bimm }) => {
-            Op::AddImm64BranchGreaterOrEqualSignedImm { d, s, s2, imm: narrow(imm)?, target, bimm: narrow(bimm)? }
-        }
-        (Op::AddImm64 { d, s, imm }, Op::BranchLessOrEqualUnsignedImm { s: s2, target, imm: bimm }) => {
-            Op::AddImm64BranchLessOrEqualUnsignedImm { d, s, s2, imm: narrow(imm)?, target, bimm: narrow(bimm)? }
-        }
-        (Op::AddImm64 { d, s, imm }, Op::BranchLessOrEqualSignedImm { s: s2, target, imm: bimm }) => {
-            Op::AddImm64BranchLessOrEqualSignedImm { d, s, s2, imm: narrow(imm)?, target, bimm: narrow(bimm)? }
-        }
-        (Op::AddImm64 { d, s, imm }, Op::BranchGreaterUnsignedImm { s: s2, target, imm: bimm }) => {
-            Op::AddImm64BranchGreaterUnsignedImm { d, s, s2, imm: narrow(imm)?, target, bimm: narrow(bimm)? }
-        }
-        (Op::AddImm64 { d, s, imm }, Op::BranchGreaterSignedImm { s: s2, target, imm: bimm }) => {
-            Op::AddImm64BranchGreaterSignedImm { d, s, s2, imm: narrow(imm)?, target, bimm: narrow(bimm)? }
-        }
-        (Op::StoreU8 { s, b, off }, Op::AddImm64 { d, s: a, imm }) => {
-            Op::StoreU8AddImm64 { s, b, d, a, off, imm: narrow(imm)? }
-        }
-        (Op::StoreU16 { s, b, off }, Op::AddImm64 { d, s: a, imm }) => {
-            Op::StoreU16AddImm64 { s, b, d, a, off, imm: narrow(imm)? }
-        }
-        (Op::StoreU32 { s, b, off }, Op::AddImm64 { d, s: a, imm }) => {
-            Op::StoreU32AddImm64 { s, b, d, a, off, imm: narrow(imm)? }
-        }
-        (Op::StoreU64 { s, b, off }, Op::AddImm64 { d, s: a, imm }) => {
-            Op::StoreU64AddImm64 { s, b, d, a, off, imm: narrow(imm)? }
-        }
-        (Op::LoadU8 { d, b, off }, Op::AddImm32 { d: d2, s: a, imm }) => {
-            Op::LoadU8AddImm32 { d, b, d2, a, off, imm: narrow(imm)? }
-        }
-        (Op::LoadI8 { d, b, off }, Op::AddImm32 { d: d2, s: a, imm }) => {
-            Op::LoadI8AddImm32 { d, b, d2, a, off, imm: narrow(imm)? }
-        }
-        (Op::LoadU16 { d, b, off }, Op::AddImm32 { d: d2, s: a, imm }) => {
-            Op::LoadU16AddImm32 { d, b, d2, a, off, imm: narrow(imm)? }
-        }
-        (Op::LoadI16 { d, b, off }, Op::AddImm32 { d: d2, s: a, imm }) => {
-            Op::LoadI16AddImm32 { d, b, d2, a, off, imm: narrow(imm)? }
-        }
-        (Op::LoadU32 { d, b, off }, Op::AddImm32 { d: d2, s: a, imm }) => {
-            Op::LoadU32AddImm32 { d, b, d2, a, off, imm: narrow(imm)? }
-        }
-        (Op::LoadI32 { d, b, off }, Op::AddImm32 { d: d2, s: a, imm }) => {
-            Op::LoadI32AddImm32 { d, b, d2, a, off, imm: narrow(imm)? }
-        }
-        (Op::LoadU64 { d, b, off }, Op::AddImm32 { d: d2, s: a, imm }) => {
-            Op::LoadU64AddImm32 { d, b, d2, a, off, imm: narrow(imm)? }
-        }
-        (Op::LoadU8 { d, b, off }, Op::AddImm64 { d: d2, s: a, imm }) => {
-            Op::LoadU8AddImm64 { d, b, d2, a, off, imm: narrow(imm)? }
-        }
-        (Op::LoadI8 { d, b, off }, Op::AddImm64 { d: d2, s: a, imm }) => {
-            Op::LoadI8AddImm64 { d, b, d2, a, off, imm: narrow(imm)? }
-        }
-        (Op::LoadU16 { d, b, off }, Op::AddImm64 { d: d2, s: a, imm }) => {
-            Op::LoadU16AddImm64 { d, b, d2, a, off, imm: narrow(imm)? }
-        }
-        (Op::LoadI16 { d, b, off }, Op::AddImm64 { d: d2, s: a, imm }) => {
-            Op::LoadI16AddImm64 { d, b, d2, a, off, imm: narrow(imm)? }
-        }
-        (Op::LoadU32 { d, b, off }, Op::AddImm64 { d: d2, s: a, imm }) => {
-            Op::LoadU32AddImm64 { d, b, d2, a, off, imm: narrow(imm)? }
-        }
-        (Op::LoadI32 { d, b, off }, Op::AddImm64 { d: d2, s: a, imm }) => {
-            Op::LoadI32AddImm64 { d, b, d2, a, off, imm: narrow(imm)? }
-        }
-        (Op::LoadU64 { d, b, off }, Op::AddImm64 { d: d2, s: a, imm }) => {
-            Op::LoadU64AddImm64 { d, b, d2, a, off, imm: narrow(imm)? }
-        }
-        _ => return None,
-    };
-    Some(fused)
 }
 
 #[cfg(test)]
@@ -210,28 +184,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fuses_left_to_right_and_keeps_the_second_op() {
+    fn fuses_every_position_and_keeps_the_operands() {
         let (a, b, c) = (7u8, 8u8, 9u8);
         let ops = [
-            Op::StoreU8 { s: c, b: a, off: 0 },
-            Op::AddImm32 { d: a, s: a, imm: 1 },
-            Op::AddImm32 { d: b, s: b, imm: u64::MAX },
-            Op::BranchNotEq { s1: a, s2: c, target: 0 },
+            Op::with(Kind::StoreU8, c, a, 0, 0, 0),
+            Op::with(Kind::AddImm32, a, a, 0, 0, 1),
+            Op::with(Kind::AddImm32, b, b, 0, 0, u64::MAX),
+            Op::with(Kind::BranchNotEq, a, c, 0, 0, 0),
         ];
         let mut fused = ops;
         fuse(&mut fused);
-        assert_eq!(fused[0], Op::StoreU8AddImm32 { s: c, b: a, d: a, a, off: 0, imm: 1 });
-        assert_eq!(fused[1], ops[1]);
-        assert_eq!(fused[2], Op::AddImm32BranchNotEq { d: b, s: b, s1: a, s2: c, imm: u32::MAX, target: 0 });
-        assert_eq!(fused[3], ops[3]);
+        let kinds: Vec<Kind> = fused.iter().map(|op| op.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                Kind::StoreU8_AddImm32_AddImm32_BranchNotEq,
+                Kind::AddImm32_AddImm32_BranchNotEq,
+                Kind::AddImm32_BranchNotEq,
+                Kind::BranchNotEq
+            ]
+        );
+        for (fused, op) in fused.iter().zip(&ops) {
+            assert_eq!(Op { kind: op.kind, ..*fused }, *op);
+        }
     }
 
     #[test]
-    fn leaves_unfusable_pairs_alone() {
-        let a = 7u8;
-        let mut ops = [Op::Nop, Op::AddImm32 { d: a, s: a, imm: 1 }, Op::Trap];
+    fn leaves_unfusable_sequences_alone() {
+        let add = Op::with(Kind::AddImm32, 7, 7, 0, 0, 1);
+        let mut ops = [Op::new(Kind::Nop), add, Op::TRAP, add];
         fuse(&mut ops);
-        assert_eq!(ops, [Op::Nop, Op::AddImm32 { d: a, s: a, imm: 1 }, Op::Trap]);
-        assert_eq!(narrow(1 << 40), None);
+        assert_eq!(ops, [Op::new(Kind::Nop), add, Op::TRAP, add]);
     }
 }

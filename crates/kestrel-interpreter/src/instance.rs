@@ -44,7 +44,7 @@ impl Instance {
         let memory = if inner.config.dynamic_paging {
             Memory::new_paged(inner.layout)
         } else {
-            Memory::new(inner.layout, &inner.ro_data, inner.rw_data.clone())
+            Memory::new(inner.layout, inner.ro_data.clone(), inner.rw_data.clone())
         };
         Instance { module, regs: [0; 16], gas: 0, program_counter: None, resume: Resume::None, memory }
     }
@@ -129,8 +129,9 @@ impl Instance {
         if self.gas < 0 {
             return Ok(InterruptKind::NotEnoughGas);
         }
-        let module = self.module.clone();
-        let code = &module.0.code;
+        // Field-wise borrows (not a clone of the module's `Arc`: two atomic operations per call).
+        let module = &*self.module.0;
+        let code = &module.code;
         let start = match self.resume {
             Resume::Op(op) => op,
             Resume::None => return Err(Error::NextProgramCounterNotSet),
@@ -142,7 +143,7 @@ impl Instance {
                 };
                 if entry.charge > 0 {
                     let charge = i64::try_from(entry.charge).unwrap_or(i64::MAX);
-                    match module.0.config.gas_metering {
+                    match module.config.gas_metering {
                         Some(GasMeteringKind::Sync) if charge > self.gas => {
                             self.program_counter = None;
                             return Ok(InterruptKind::NotEnoughGas);
@@ -183,7 +184,7 @@ impl Instance {
                 self.resume = Resume::Op(op);
                 InterruptKind::Segfault(Segfault {
                     page_address,
-                    page_size: module.0.layout.page_size,
+                    page_size: module.layout.page_size,
                     is_write_protected,
                 })
             }

@@ -14,6 +14,7 @@ mod instance;
 pub mod memory;
 mod ops;
 mod paging;
+mod profile;
 
 use std::sync::Arc;
 
@@ -114,7 +115,7 @@ pub(crate) struct ModuleInner {
     pub code: CompiledCode,
     pub memory_map: MemoryMap,
     pub layout: Layout,
-    pub ro_data: Vec<u8>,
+    pub ro_data: Arc<[u8]>,
     pub rw_data: Arc<[u8]>,
 }
 
@@ -170,14 +171,11 @@ impl Module {
             (Some(GasMeteringKind::Sync), false) => GasMode::Sync,
             (Some(GasMeteringKind::Async), false) => GasMode::Async,
         };
-        let targets = code_view.jump_targets();
-        let is_valid_jump_target = |offset: u32| targets.contains(offset);
         let code = CompiledCode::compile(CompileInput {
             is_64_bit: isa.is_64_bit(),
             is_latest64: isa == InstructionSetKind::Latest64,
             code_len: code_view.len(),
             instructions: code_view.instructions().collect(),
-            is_valid_jump_target: &is_valid_jump_target,
             jump_table: blob.jump_table().iter().collect(),
             cost_model: &config.cost_model,
             gas,
@@ -190,7 +188,7 @@ impl Module {
             code,
             memory_map,
             layout,
-            ro_data: blob.ro_data().to_vec(),
+            ro_data: Arc::from(&blob.ro_data()[..blob.ro_data().len().min(layout.ro_size as usize)]),
             rw_data: Arc::from(blob.rw_data()),
         })))
     }
@@ -221,6 +219,11 @@ impl Module {
     /// code but not a valid jump target.
     pub fn calculate_gas_cost_for(&self, pc: u32) -> Option<u64> {
         self.0.code.block_cost_at(pc)
+    }
+
+    #[cfg(feature = "op-profile")]
+    pub fn op_profile_report(&self) -> String {
+        profile::report(&self.0.code)
     }
 
     /// Creates a fresh instance.

@@ -3,8 +3,8 @@
 //! Four regions: read-only data, read-write data + heap, stack and aux data. Each keeps a lazily
 //! grown backing `Vec`: bytes inside the accessible range but outside the backing read as zero
 //! and are allocated on the first write (rw and aux grow upward from their start, the stack grows
-//! downward from its top). The guest hot path ([`Memory::load`] / [`Memory::store`]) only checks
-//! the rw and stack backings; everything else goes through the slow path.
+//! downward from its top). The guest hot path ([`Memory::load_fast`] / [`Memory::store_fast`])
+//! only checks the rw and stack backings; everything else goes through the slow path.
 
 use crate::paging::PagedMemory;
 use crate::{MemoryAccessError, MemoryProtection};
@@ -69,9 +69,12 @@ fn read_from_backing(backing: &[u8], at: usize, out: &mut [u8]) {
 #[derive(Clone, Debug)]
 pub struct Memory {
     layout: Layout,
-    ro: Vec<u8>,
+    /// The module's read-only data, at most `layout.ro_size` bytes.
+    ro: std::sync::Arc<[u8]>,
     /// rw + heap backing, starting at `layout.rw_address`.
     rw: Vec<u8>,
+    /// The rw backing does not hold the initial rw data yet (see [`Memory::materialize_rw`]).
+    rw_pending: bool,
     /// Currently accessible rw length (grows with `sbrk`, page-rounded).
     rw_accessible: u32,
     /// Stack backing, ending at `layout.stack_high`; starts at `stack_backing_low`.
@@ -88,13 +91,14 @@ pub struct Memory {
 
 impl Memory {
     /// Fresh memory for a static (non-paged) module.
-    pub fn new(layout: Layout, ro_data: &[u8], rw_data: std::sync::Arc<[u8]>) -> Memory {
-        let mut ro = ro_data.to_vec();
-        ro.truncate(layout.ro_size as usize);
+    /// `ro_data` is shared with the module (the guest and the host can only read it);
+    /// `rw_data` is copied into the rw backing on first use, not here.
+    pub fn new(layout: Layout, ro_data: std::sync::Arc<[u8]>, rw_data: std::sync::Arc<[u8]>) -> Memory {
         let mut memory = Memory {
             layout,
-            ro,
+            ro: ro_data,
             rw: Vec::new(),
+            rw_pending: false,
             rw_accessible: layout.rw_size,
             stack: Vec::new(),
             stack_backing_low: layout.stack_high,
@@ -112,8 +116,8 @@ impl Memory {
 
     /// Fresh memory for a dynamic-paging module: nothing is mapped.
     pub fn new_paged(layout: Layout) -> Memory {
-        let mut memory = Memory::new(layout, &[], std::sync::Arc::from(Vec::new()));
-        memory.ro.clear();
+        let empty: std::sync::Arc<[u8]> = std::sync::Arc::from(Vec::new());
+        let mut memory = Memory::new(layout, empty.clone(), empty);
         memory.rw_accessible = 0;
         memory.aux_accessible = 0;
         memory.paged = Some(PagedMemory::new(layout.page_size));
@@ -135,12 +139,7 @@ impl Memory {
             return;
         }
         self.rw.clear();
-        let initial_len = self.rw_initial.len().min(self.layout.rw_size as usize);
-        if initial_len > 0 {
-            let len = backing_step(initial_len as u64, u64::from(self.layout.rw_size)) as usize;
-            self.rw.resize(len, 0);
-            self.rw[..initial_len].copy_from_slice(&self.rw_initial[..initial_len]);
-        }
+        self.rw_pending = !self.rw_initial().is_empty();
         self.rw_accessible = self.layout.rw_size;
         self.heap_size = 0;
         self.stack.clear();
@@ -151,39 +150,70 @@ impl Memory {
 
     // ----- guest accesses -------------------------------------------------------------------
 
-    /// Guest load of `N` bytes.
+    /// Makes the backings ready for the dispatch loop's fast path (copies the initial rw data
+    /// if that has not happened yet).
     #[inline(always)]
-    pub fn load<const N: usize>(&self, address: u32) -> Result<[u8; N], Fault> {
+    pub fn prepare_fast_path(&mut self) {
+        if self.rw_pending {
+            self.materialize_rw();
+        }
+    }
+
+    /// Guest load of `N` bytes: the fast path (backed rw/heap, then backed stack), else `None`.
+    #[inline(always)]
+    pub fn load_fast<const N: usize>(&self, address: u32) -> Option<[u8; N]> {
         let offset = address.wrapping_sub(self.layout.rw_address) as usize;
         if let Some(bytes) = self.rw.get(offset..offset + N) {
-            let mut out = [0; N];
-            out.copy_from_slice(bytes);
-            return Ok(out);
+            return bytes.first_chunk::<N>().copied();
         }
         let offset = address.wrapping_sub(self.stack_backing_low) as usize;
-        if let Some(bytes) = self.stack.get(offset..offset + N) {
-            let mut out = [0; N];
-            out.copy_from_slice(bytes);
-            return Ok(out);
+        self.stack.get(offset..offset + N).and_then(|bytes| bytes.first_chunk::<N>().copied())
+    }
+
+    /// Guest store of `N` bytes on the fast path; false if it is not there.
+    #[inline(always)]
+    pub fn store_fast<const N: usize>(&mut self, address: u32, bytes: [u8; N]) -> bool {
+        let offset = address.wrapping_sub(self.layout.rw_address) as usize;
+        if let Some(slot) = self.rw.get_mut(offset..offset + N) {
+            slot.copy_from_slice(&bytes);
+            return true;
         }
+        let offset = address.wrapping_sub(self.stack_backing_low) as usize;
+        if let Some(slot) = self.stack.get_mut(offset..offset + N) {
+            slot.copy_from_slice(&bytes);
+            return true;
+        }
+        false
+    }
+
+    /// The part of the module's rw data inside the rw region.
+    fn rw_initial(&self) -> &[u8] {
+        let len = self.rw_initial.len().min(self.layout.rw_size as usize);
+        &self.rw_initial[..len]
+    }
+
+    /// Copies the initial rw data into the rw backing (deferred from instantiation and reset).
+    #[cold]
+    fn materialize_rw(&mut self) {
+        self.rw_pending = false;
+        let initial_len = self.rw_initial().len();
+        let len = backing_step(initial_len as u64, u64::from(self.layout.rw_size)) as usize;
+        let mut rw = vec![0; len];
+        rw[..initial_len].copy_from_slice(self.rw_initial());
+        self.rw = rw;
+    }
+
+    /// Guest load of `N` bytes outside the fast path.
+    #[inline(never)]
+    pub fn load_slow_n<const N: usize>(&self, address: u32) -> Result<[u8; N], Fault> {
         let mut out = [0; N];
         self.load_slow(address, &mut out)?;
         Ok(out)
     }
 
-    /// Guest store of `N` bytes.
-    #[inline(always)]
-    pub fn store<const N: usize>(&mut self, address: u32, bytes: [u8; N]) -> Result<(), Fault> {
-        let offset = address.wrapping_sub(self.layout.rw_address) as usize;
-        if let Some(slot) = self.rw.get_mut(offset..offset + N) {
-            slot.copy_from_slice(&bytes);
-            return Ok(());
-        }
-        let offset = address.wrapping_sub(self.stack_backing_low) as usize;
-        if let Some(slot) = self.stack.get_mut(offset..offset + N) {
-            slot.copy_from_slice(&bytes);
-            return Ok(());
-        }
+    /// Guest store of `N` bytes outside the fast path.
+    #[inline(never)]
+    pub fn store_slow_n<const N: usize>(&mut self, address: u32, bytes: [u8; N]) -> Result<(), Fault> {
         self.store_slow(address, &bytes)
     }
 
@@ -293,7 +323,8 @@ impl Memory {
         let a = u64::from(address);
         let n = out.len() as u64;
         if Self::within(self.rw_range(), a, n) {
-            read_from_backing(&self.rw, (a - u64::from(self.layout.rw_address)) as usize, out);
+            let backing = if self.rw_pending { self.rw_initial() } else { &self.rw[..] };
+            read_from_backing(backing, (a - u64::from(self.layout.rw_address)) as usize, out);
         } else if Self::within(self.stack_range(), a, n) {
             let backing_low = u64::from(self.stack_backing_low);
             if a >= backing_low {
@@ -340,6 +371,9 @@ impl Memory {
         let n = bytes.len() as u64;
         let out_of_range = MemoryAccessError::OutOfRangeAccess { address, length: n };
         if Self::within(self.rw_range(), a, n) {
+            if self.rw_pending {
+                self.materialize_rw();
+            }
             let at = (a - u64::from(self.layout.rw_address)) as usize;
             let end = at + bytes.len();
             if end > self.rw.len() {
