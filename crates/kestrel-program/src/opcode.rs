@@ -215,6 +215,7 @@ macro_rules! define_opcodes {
             pub const ALL: &'static [Opcode] = &[$(Opcode::$variant,)*];
 
             /// The mnemonic (`add_64`, `invalid`, ...).
+            #[inline]
             pub const fn name(self) -> &'static str {
                 match self {
                     $(Opcode::$variant => $name,)*
@@ -223,6 +224,7 @@ macro_rules! define_opcodes {
             }
 
             /// The argument format.
+            #[inline]
             pub const fn format(self) -> Format {
                 match self {
                     $(Opcode::$variant => Format::$format,)*
@@ -231,6 +233,7 @@ macro_rules! define_opcodes {
             }
 
             /// The effect on basic blocks.
+            #[inline]
             pub const fn control(self) -> Control {
                 match self {
                     $(Opcode::$variant => Control::$control,)*
@@ -240,6 +243,7 @@ macro_rules! define_opcodes {
 
             /// The opcode byte in a legacy instruction set, or `None` if the instruction is not
             /// part of that set (always `None` for Latest64; see [`Opcode::latest64_encodings`]).
+            #[inline]
             pub const fn legacy_byte(self, isa: InstructionSetKind) -> Option<u8> {
                 match isa {
                     InstructionSetKind::ReviveV1 => match self {
@@ -259,6 +263,7 @@ macro_rules! define_opcodes {
             }
 
             /// The raw Latest64 opcodes of this mnemonic, in increasing argument length.
+            #[inline]
             pub const fn latest64_encodings(self) -> &'static [RawEncoding] {
                 match self {
                     $(Opcode::$variant => &[$(RawEncoding { raw: $raw, arg_len: $len }),*],)*
@@ -283,16 +288,19 @@ pub const LATEST64_RAW_COUNT: usize = 511;
 
 impl Opcode {
     /// Whether the instruction ends a basic block (`instructions.md` §7.1).
+    #[inline]
     pub const fn ends_block(self) -> bool {
         !matches!(self.control(), Control::No)
     }
 
     /// Whether execution may continue with the next instruction after this one.
+    #[inline]
     pub const fn can_fall_through(self) -> bool {
         !matches!(self.control(), Control::Stop)
     }
 
     /// Whether the instruction exists in the given instruction set.
+    #[inline]
     pub const fn is_in(self, isa: InstructionSetKind) -> bool {
         match isa {
             InstructionSetKind::Latest64 => !self.latest64_encodings().is_empty(),
@@ -307,6 +315,7 @@ impl Opcode {
 
     /// Decodes a legacy opcode byte (`None` = unassigned in this set, decodes as `invalid`).
     /// For Latest64 this always returns `None`; use [`Opcode::from_latest64_raw`].
+    #[inline]
     pub const fn from_legacy_byte(isa: InstructionSetKind, byte: u8) -> Option<Opcode> {
         match isa {
             InstructionSetKind::ReviveV1 => REVIVE_V1_BYTES[byte as usize],
@@ -317,6 +326,7 @@ impl Opcode {
     }
 
     /// Decodes a Latest64 raw opcode (0..=510) into its mnemonic and argument length.
+    #[inline]
     pub const fn from_latest64_raw(raw: u16) -> Option<(Opcode, u8)> {
         if raw as usize >= LATEST64_RAW_COUNT {
             return None;
