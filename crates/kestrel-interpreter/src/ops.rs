@@ -54,165 +54,180 @@ impl Metering {
     }
 }
 
+/// Invokes `$callback!` with the base op kinds (one instruction or bookkeeping each, in a bracketed
+/// list, with their docs) followed by the fused sequences of `fuse.rs`: the one list that both the
+/// `Kind` enum and the executor's dispatch are generated from.
+macro_rules! for_each_kind {
+    ($callback:ident) => {
+        crate::fuse::for_each_fusion! {
+            $callback,
+            [
+                // ----- bookkeeping -----
+                /// Sync gas: stop with `NotEnoughGas` before the block if `cost > gas`.
+                Charge,
+                /// Async gas: deduct, stop if the result is negative.
+                ChargeAsync,
+                /// Step tracing: report `Step` before the next op's instruction.
+                Step,
+
+                // ----- control -----
+                Trap,
+                Nop,
+                Ecalli,
+                Jump,
+                JumpIndirect,
+                LoadImmAndJump,
+                /// `load_imm_and_jump` whose static target is invalid: writes `d`, then traps.
+                LoadImmAndTrap,
+                LoadImmAndJumpIndirect,
+                BranchEq,
+                BranchNotEq,
+                BranchLessUnsigned,
+                BranchLessSigned,
+                BranchGreaterOrEqualUnsigned,
+                BranchGreaterOrEqualSigned,
+                BranchEqImm,
+                BranchNotEqImm,
+                BranchLessUnsignedImm,
+                BranchLessSignedImm,
+                BranchGreaterOrEqualUnsignedImm,
+                BranchGreaterOrEqualSignedImm,
+                BranchLessOrEqualUnsignedImm,
+                BranchLessOrEqualSignedImm,
+                BranchGreaterUnsignedImm,
+                BranchGreaterSignedImm,
+
+                // ----- system -----
+                /// `sbrk`; `wide` = Latest64 (size ≥ 2^32 counts as 0).
+                Sbrk,
+                /// `memset` (a0/a2 written zero-extended in every ISA, like polkavm 0.37).
+                Memset,
+
+                // ----- memory -----
+                LoadU8,
+                LoadI8,
+                LoadU16,
+                LoadI16,
+                LoadU32,
+                LoadI32,
+                LoadU64,
+                StoreU8,
+                StoreU16,
+                StoreU32,
+                StoreU64,
+                StoreImmU8,
+                StoreImmU16,
+                StoreImmU32,
+                StoreImmU64,
+
+                // ----- register/immediate -----
+                LoadImm,
+                MoveReg,
+                AddImm32,
+                AddImm64,
+                AndImm,
+                XorImm,
+                OrImm,
+                MulImm32,
+                MulImm64,
+                SetLessThanUnsignedImm,
+                SetLessThanSignedImm,
+                SetGreaterThanUnsignedImm,
+                SetGreaterThanSignedImm,
+                ShiftLogicalLeftImm32,
+                ShiftLogicalLeftImm64,
+                ShiftLogicalRightImm32,
+                ShiftLogicalRightImm64,
+                ShiftArithmeticRightImm32,
+                ShiftArithmeticRightImm64,
+                ShiftLogicalLeftImmAlt32,
+                ShiftLogicalLeftImmAlt64,
+                ShiftLogicalRightImmAlt32,
+                ShiftLogicalRightImmAlt64,
+                ShiftArithmeticRightImmAlt32,
+                ShiftArithmeticRightImmAlt64,
+                NegateAndAddImm32,
+                NegateAndAddImm64,
+                CmovIfZeroImm,
+                CmovIfNotZeroImm,
+                RotateRightImm32,
+                RotateRightImm64,
+                RotateRightImmAlt32,
+                RotateRightImmAlt64,
+
+                // ----- three registers -----
+                Add32,
+                Add64,
+                Sub32,
+                Sub64,
+                And,
+                Xor,
+                Or,
+                Mul32,
+                Mul64,
+                MulUpperSignedSigned32,
+                MulUpperSignedSigned64,
+                MulUpperUnsignedUnsigned32,
+                MulUpperUnsignedUnsigned64,
+                MulUpperSignedUnsigned32,
+                MulUpperSignedUnsigned64,
+                SetLessThanUnsigned,
+                SetLessThanSigned,
+                ShiftLogicalLeft32,
+                ShiftLogicalLeft64,
+                ShiftLogicalRight32,
+                ShiftLogicalRight64,
+                ShiftArithmeticRight32,
+                ShiftArithmeticRight64,
+                DivUnsigned32,
+                DivUnsigned64,
+                DivSigned32,
+                DivSigned64,
+                RemUnsigned32,
+                RemUnsigned64,
+                RemSigned32,
+                RemSigned64,
+                CmovIfZero,
+                CmovIfNotZero,
+                AndInverted,
+                OrInverted,
+                Xnor,
+                Maximum,
+                MaximumUnsigned,
+                Minimum,
+                MinimumUnsigned,
+                RotateLeft32,
+                RotateLeft64,
+                RotateRight32,
+                RotateRight64,
+
+                // ----- two registers -----
+                CountLeadingZeroBits32,
+                CountLeadingZeroBits64,
+                CountTrailingZeroBits32,
+                CountTrailingZeroBits64,
+                CountSetBits32,
+                CountSetBits64,
+                SignExtend8,
+                SignExtend16,
+                ZeroExtend16,
+                ReverseByte32,
+                ReverseByte64,
+            ]
+        }
+    };
+}
+pub(crate) use for_each_kind;
+
 macro_rules! define_kinds {
-    ( $( ($name:ident, [$($part:ident),+]) ),* $(,)? ) => {
+    ( [$( $(#[$meta:meta])* $base:ident ),* $(,)?] $( ($name:ident, [$($part:ident),+]) ),* $(,)? ) => {
         /// What an op does. The base kinds are one instruction (or bookkeeping); the fused kinds
         /// after them are listed in `fuse.rs`.
         #[derive(Copy, Clone, PartialEq, Eq, Debug, Hash)]
         #[repr(u8)]
         #[allow(non_camel_case_types, reason = "fused kinds are named after their parts: `AddImm32_BranchNotEq`")]
         pub enum Kind {
-            // ----- bookkeeping -----
-            /// Sync gas: stop with `NotEnoughGas` before the block if `cost > gas`.
-            Charge,
-            /// Async gas: deduct, stop if the result is negative.
-            ChargeAsync,
-            /// Step tracing: report `Step` before the next op's instruction.
-            Step,
-
-            // ----- control -----
-            Trap,
-            Nop,
-            Ecalli,
-            Jump,
-            JumpIndirect,
-            LoadImmAndJump,
-            /// `load_imm_and_jump` whose static target is invalid: writes `d`, then traps.
-            LoadImmAndTrap,
-            LoadImmAndJumpIndirect,
-            BranchEq,
-            BranchNotEq,
-            BranchLessUnsigned,
-            BranchLessSigned,
-            BranchGreaterOrEqualUnsigned,
-            BranchGreaterOrEqualSigned,
-            BranchEqImm,
-            BranchNotEqImm,
-            BranchLessUnsignedImm,
-            BranchLessSignedImm,
-            BranchGreaterOrEqualUnsignedImm,
-            BranchGreaterOrEqualSignedImm,
-            BranchLessOrEqualUnsignedImm,
-            BranchLessOrEqualSignedImm,
-            BranchGreaterUnsignedImm,
-            BranchGreaterSignedImm,
-
-            // ----- system -----
-            /// `sbrk`; `wide` = Latest64 (size ≥ 2^32 counts as 0).
-            Sbrk,
-            /// `memset` (a0/a2 written zero-extended in every ISA, like polkavm 0.37).
-            Memset,
-
-            // ----- memory -----
-            LoadU8,
-            LoadI8,
-            LoadU16,
-            LoadI16,
-            LoadU32,
-            LoadI32,
-            LoadU64,
-            StoreU8,
-            StoreU16,
-            StoreU32,
-            StoreU64,
-            StoreImmU8,
-            StoreImmU16,
-            StoreImmU32,
-            StoreImmU64,
-
-            // ----- register/immediate -----
-            LoadImm,
-            MoveReg,
-            AddImm32,
-            AddImm64,
-            AndImm,
-            XorImm,
-            OrImm,
-            MulImm32,
-            MulImm64,
-            SetLessThanUnsignedImm,
-            SetLessThanSignedImm,
-            SetGreaterThanUnsignedImm,
-            SetGreaterThanSignedImm,
-            ShiftLogicalLeftImm32,
-            ShiftLogicalLeftImm64,
-            ShiftLogicalRightImm32,
-            ShiftLogicalRightImm64,
-            ShiftArithmeticRightImm32,
-            ShiftArithmeticRightImm64,
-            ShiftLogicalLeftImmAlt32,
-            ShiftLogicalLeftImmAlt64,
-            ShiftLogicalRightImmAlt32,
-            ShiftLogicalRightImmAlt64,
-            ShiftArithmeticRightImmAlt32,
-            ShiftArithmeticRightImmAlt64,
-            NegateAndAddImm32,
-            NegateAndAddImm64,
-            CmovIfZeroImm,
-            CmovIfNotZeroImm,
-            RotateRightImm32,
-            RotateRightImm64,
-            RotateRightImmAlt32,
-            RotateRightImmAlt64,
-
-            // ----- three registers -----
-            Add32,
-            Add64,
-            Sub32,
-            Sub64,
-            And,
-            Xor,
-            Or,
-            Mul32,
-            Mul64,
-            MulUpperSignedSigned32,
-            MulUpperSignedSigned64,
-            MulUpperUnsignedUnsigned32,
-            MulUpperUnsignedUnsigned64,
-            MulUpperSignedUnsigned32,
-            MulUpperSignedUnsigned64,
-            SetLessThanUnsigned,
-            SetLessThanSigned,
-            ShiftLogicalLeft32,
-            ShiftLogicalLeft64,
-            ShiftLogicalRight32,
-            ShiftLogicalRight64,
-            ShiftArithmeticRight32,
-            ShiftArithmeticRight64,
-            DivUnsigned32,
-            DivUnsigned64,
-            DivSigned32,
-            DivSigned64,
-            RemUnsigned32,
-            RemUnsigned64,
-            RemSigned32,
-            RemSigned64,
-            CmovIfZero,
-            CmovIfNotZero,
-            AndInverted,
-            OrInverted,
-            Xnor,
-            Maximum,
-            MaximumUnsigned,
-            Minimum,
-            MinimumUnsigned,
-            RotateLeft32,
-            RotateLeft64,
-            RotateRight32,
-            RotateRight64,
-
-            // ----- two registers -----
-            CountLeadingZeroBits32,
-            CountLeadingZeroBits64,
-            CountTrailingZeroBits32,
-            CountTrailingZeroBits64,
-            CountSetBits32,
-            CountSetBits64,
-            SignExtend8,
-            SignExtend16,
-            ZeroExtend16,
-            ReverseByte32,
-            ReverseByte64,
+            $( $(#[$meta])* $base, )*
 
             // ----- fused sequences (`fuse.rs`) -----
             $( $name, )*
@@ -225,7 +240,7 @@ macro_rules! define_kinds {
     };
 }
 
-crate::fuse::for_each_fusion!(define_kinds);
+for_each_kind!(define_kinds);
 
 impl Kind {
     /// Kinds whose `x` is a static target (an op index once compiled).
