@@ -20,7 +20,8 @@ enum Resume {
 /// One execution context of a [`Module`].
 pub struct Instance {
     module: Module,
-    regs: [u64; 16],
+    /// The executor's register file (boxed: 2 KiB, kept across runs so a call copies nothing).
+    regs: Box<execute::Registers>,
     gas: i64,
     program_counter: Option<u32>,
     resume: Resume,
@@ -46,7 +47,7 @@ impl Instance {
         } else {
             Memory::new(inner.layout, inner.ro_data.clone(), inner.rw_data.clone())
         };
-        Instance { module, regs: [0; 16], gas: 0, program_counter: None, resume: Resume::None, memory }
+        Instance { module, regs: Box::new([0; 256]), gas: 0, program_counter: None, resume: Resume::None, memory }
     }
 
     pub fn module(&self) -> &Module {
@@ -72,7 +73,7 @@ impl Instance {
     }
 
     pub fn clear_regs(&mut self) {
-        self.regs = [0; 16];
+        self.regs[..16].fill(0);
     }
 
     pub fn gas(&self) -> i64 {
