@@ -22,6 +22,7 @@ mod parts;
 mod reader;
 mod sections;
 mod tables;
+pub(crate) mod writer;
 
 use core::ops::Range;
 use core::sync::atomic::{AtomicU64, Ordering};
