@@ -7,7 +7,6 @@
 #![forbid(unsafe_code)]
 
 mod compile;
-pub mod conformance;
 mod execute;
 mod fuse;
 mod instance;
