@@ -24,6 +24,23 @@ struct Row {
     native_run_ns: Option<f64>,
 }
 
+impl Row {
+    /// The measured cells, as both tables show them: the compile, instantiate, run, per-call and
+    /// memory ratios, then the Kestrel, polkavm and native run times.
+    fn cells(&self) -> [String; 8] {
+        [
+            fmt_ratio(self.compile),
+            fmt_ratio(self.instantiate),
+            fmt_ratio(self.run),
+            fmt_ratio(self.per_call),
+            fmt_ratio(self.memory),
+            fmt_time(self.kestrel_run_ns),
+            fmt_time(self.polkavm_run_ns),
+            fmt_time(self.native_run_ns),
+        ]
+    }
+}
+
 #[derive(Debug)]
 pub struct Report {
     rows: Vec<Row>,
@@ -121,19 +138,11 @@ impl Report {
             "benchmark", "pair", "compile", "instantiate", "run", "per-call", "memory", "Kestrel", "polkavm", "native"
         );
         for row in &self.rows {
+            let [compile, instantiate, run, per_call, memory, kestrel, polkavm, native] = row.cells();
             let _ = writeln!(
                 out,
-                "{:<13} {:<12} {:>8} {:>11} {:>6} {:>8} {:>8} | {:>10} {:>10} {:>10}",
-                row.name,
-                row.pair,
-                fmt_ratio(row.compile),
-                fmt_ratio(row.instantiate),
-                fmt_ratio(row.run),
-                fmt_ratio(row.per_call),
-                fmt_ratio(row.memory),
-                fmt_time(row.kestrel_run_ns),
-                fmt_time(row.polkavm_run_ns),
-                fmt_time(row.native_run_ns),
+                "{:<13} {:<12} {compile:>8} {instantiate:>11} {run:>6} {per_call:>8} {memory:>8} | {kestrel:>10} {polkavm:>10} {native:>10}",
+                row.name, row.pair,
             );
         }
         out.push_str(
@@ -166,20 +175,11 @@ impl Report {
         );
         out.push_str("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for row in &self.rows {
+            let [compile, instantiate, run, per_call, memory, kestrel, polkavm, native] = row.cells();
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | **{}** | {} | {} | {} | {} | {} |",
-                row.name,
-                row.what,
-                row.pair,
-                fmt_ratio(row.compile),
-                fmt_ratio(row.instantiate),
-                fmt_ratio(row.run),
-                fmt_ratio(row.per_call),
-                fmt_ratio(row.memory),
-                fmt_time(row.kestrel_run_ns),
-                fmt_time(row.polkavm_run_ns),
-                fmt_time(row.native_run_ns),
+                "| {} | {} | {} | {compile} | {instantiate} | **{run}** | {per_call} | {memory} | {kestrel} | {polkavm} | {native} |",
+                row.name, row.what, row.pair,
             );
         }
         out.push_str("\n![Run time and per-call ratios, Kestrel / polkavm 0.37](benchmarks-guests.svg)\n\n");

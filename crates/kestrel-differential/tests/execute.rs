@@ -34,28 +34,27 @@ struct Ours {
     instance: kestrel::Instance,
 }
 
+/// An interrupt as text; both crates' `InterruptKind` have the same variants and fields.
+macro_rules! interrupt_text {
+    ($krate:ident, $interrupt:expr) => {{
+        use $krate::InterruptKind as I;
+        match $interrupt {
+            I::Finished => "Finished".into(),
+            I::Trap => "Trap".into(),
+            I::Ecalli(n) => format!("Ecalli({n})"),
+            I::NotEnoughGas => "NotEnoughGas".into(),
+            I::Step => "Step".into(),
+            I::Segfault(fault) => format!("Segfault({:#x}, {})", fault.page_address, fault.is_write_protected),
+        }
+    }};
+}
+
 fn reference_interrupt(interrupt: polkavm::InterruptKind) -> String {
-    use polkavm::InterruptKind as I;
-    match interrupt {
-        I::Finished => "Finished".into(),
-        I::Trap => "Trap".into(),
-        I::Ecalli(n) => format!("Ecalli({n})"),
-        I::NotEnoughGas => "NotEnoughGas".into(),
-        I::Step => "Step".into(),
-        I::Segfault(fault) => format!("Segfault({:#x}, {})", fault.page_address, fault.is_write_protected),
-    }
+    interrupt_text!(polkavm, interrupt)
 }
 
 fn our_interrupt(interrupt: kestrel::InterruptKind) -> String {
-    use kestrel::InterruptKind as I;
-    match interrupt {
-        I::Finished => "Finished".into(),
-        I::Trap => "Trap".into(),
-        I::Ecalli(n) => format!("Ecalli({n})"),
-        I::NotEnoughGas => "NotEnoughGas".into(),
-        I::Step => "Step".into(),
-        I::Segfault(fault) => format!("Segfault({:#x}, {})", fault.page_address, fault.is_write_protected),
-    }
+    interrupt_text!(kestrel, interrupt)
 }
 
 fn reference_engine() -> polkavm::Engine {

@@ -7,7 +7,6 @@
 #![forbid(unsafe_code)]
 
 mod compile;
-pub mod conformance;
 mod execute;
 mod fuse;
 mod instance;
@@ -20,7 +19,7 @@ use std::sync::Arc;
 
 use kestrel_program::cost::CostModel;
 use kestrel_program::decode::Code;
-use kestrel_program::memory_map::{MemoryMap, MemoryMapBuilder};
+use kestrel_program::memory_map::MemoryMap;
 use kestrel_program::{InstructionSetKind, ProgramBlob};
 
 use compile::{CompileInput, CompiledCode, GasMode};
@@ -144,10 +143,8 @@ impl Module {
         {
             return Err(Error::ValidationFailed(format!("validation failed at offset {offset}")));
         }
-        let memory_map = MemoryMapBuilder::new(config.page_size)
-            .ro_data_size(blob.ro_data_size())
-            .rw_data_size(blob.rw_data_size())
-            .stack_size(blob.stack_size())
+        let memory_map = blob
+            .memory_map_builder(config.page_size)
             .aux_data_size(config.aux_data_size)
             .build()
             .map_err(|error| Error::ValidationFailed(error.to_string()))?;

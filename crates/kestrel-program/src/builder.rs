@@ -22,26 +22,14 @@ mod layout;
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::blob::writer::{Sections, TooLarge};
 use crate::encode::{EncodeError, EncodeOptions};
 use crate::instruction::{Args, Instruction};
 use crate::isa::InstructionSetKind;
 use crate::opcode::Opcode;
-use crate::varint::write_varint;
 
+pub use crate::blob::writer::jump_table_entry_size;
 pub use layout::{MACRO_BLOCK_SIZE, MAX_LAYOUT_ROUNDS};
-
-/// Container section ids written by the builder (`blob-format.md` §4.1).
-mod section {
-    pub const MEMORY_CONFIG: u8 = 1;
-    pub const RO_DATA: u8 = 2;
-    pub const RW_DATA: u8 = 3;
-    pub const IMPORTS: u8 = 4;
-    pub const EXPORTS: u8 = 5;
-    pub const CODE_AND_JUMP_TABLE: u8 = 6;
-    pub const END_OF_FILE: u8 = 0;
-}
-
-const MAGIC: [u8; 4] = *b"PVM\0";
 
 /// What refers to a basic block or an instruction, for error messages.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
@@ -311,92 +299,36 @@ impl ProgramBlobBuilder {
         jump_table: &[u32],
         exports: &[(u32, &[u8])],
     ) -> Result<Vec<u8>, BuildError> {
-        let mut out = Vec::new();
-        out.extend_from_slice(&MAGIC);
-        out.push(self.isa.version_byte());
-        let length_at = out.len();
-        out.extend_from_slice(&[0; 8]);
-
-        if self.ro_data_size != 0 || self.rw_data_size != 0 || self.stack_size != 0 {
-            let mut payload = Vec::new();
-            for size in [self.ro_data_size, self.rw_data_size, self.stack_size] {
-                write_varint(size, &mut payload);
-            }
-            write_section(&mut out, section::MEMORY_CONFIG, &payload)?;
-        }
-        if !self.ro_data.is_empty() {
-            write_section(&mut out, section::RO_DATA, &self.ro_data)?;
-        }
-        if !self.rw_data.is_empty() {
-            write_section(&mut out, section::RW_DATA, &self.rw_data)?;
-        }
-        if !self.imports.is_empty() {
-            write_section(&mut out, section::IMPORTS, &self.imports_payload()?)?;
-        }
-        if !exports.is_empty() {
-            let mut payload = Vec::new();
-            write_varint(length_u32(exports.len(), "export list")?, &mut payload);
-            for &(pc, name) in exports {
-                write_varint(pc, &mut payload);
-                write_varint(length_u32(name.len(), "export name")?, &mut payload);
-                payload.extend_from_slice(name);
-            }
-            write_section(&mut out, section::EXPORTS, &payload)?;
-        }
-        write_section(&mut out, section::CODE_AND_JUMP_TABLE, &self.code_payload(laid_out, jump_table)?)?;
-        for (id, contents) in &self.custom_sections {
-            if !contents.is_empty() {
-                write_section(&mut out, *id, contents)?;
-            }
-        }
-        out.push(section::END_OF_FILE);
-
-        let total = (out.len() as u64).to_le_bytes();
-        if let Some(field) = out.get_mut(length_at..length_at + 8) {
-            field.copy_from_slice(&total);
-        }
-        Ok(out)
+        let sections = Sections {
+            isa: self.isa,
+            ro_data_size: self.ro_data_size,
+            rw_data_size: self.rw_data_size,
+            stack_size: self.stack_size,
+            ro_data: &self.ro_data,
+            rw_data: &self.rw_data,
+            imports: &self.imports,
+            exports,
+            jump_table,
+            jump_table_entry_size: jump_table_entry_size(jump_table),
+            code: &laid_out.code,
+            bitmask: &self.bitmask(laid_out),
+            custom_sections: &self.custom_sections,
+        };
+        sections.write().map_err(|TooLarge(what)| BuildError::TooLarge { what })
     }
 
-    fn imports_payload(&self) -> Result<Vec<u8>, BuildError> {
-        let mut payload = Vec::new();
-        write_varint(length_u32(self.imports.len(), "import list")?, &mut payload);
-        let mut offset = 0u32;
-        for name in &self.imports {
-            payload.extend_from_slice(&offset.to_le_bytes());
-            offset = offset
-                .checked_add(length_u32(name.len(), "import name")?)
-                .ok_or(BuildError::TooLarge { what: "imports section" })?;
+    /// One bit per code byte, set where an instruction starts (legacy sets only).
+    fn bitmask(&self, laid_out: &layout::CodeLayout) -> Vec<u8> {
+        if self.isa.is_extended() {
+            return Vec::new();
         }
-        for name in &self.imports {
-            payload.extend_from_slice(name);
-        }
-        Ok(payload)
-    }
-
-    fn code_payload(&self, laid_out: &layout::CodeLayout, jump_table: &[u32]) -> Result<Vec<u8>, BuildError> {
-        let code = &laid_out.code;
-        let entry_size = jump_table_entry_size(jump_table);
-        let mut payload = Vec::new();
-        write_varint(length_u32(jump_table.len(), "jump table")?, &mut payload);
-        payload.push(entry_size);
-        if !self.isa.is_extended() {
-            write_varint(length_u32(code.len(), "code")?, &mut payload);
-        }
-        for &entry in jump_table {
-            payload.extend_from_slice(&entry.to_le_bytes()[..usize::from(entry_size)]);
-        }
-        payload.extend_from_slice(code);
-        if !self.isa.is_extended() {
-            let mut bitmask = alloc::vec![0u8; code.len().div_ceil(8)];
-            for &offset in &laid_out.offsets {
-                if let Some(byte) = bitmask.get_mut(offset as usize / 8) {
-                    *byte |= 1 << (offset % 8);
-                }
+        let mut bitmask = alloc::vec![0u8; laid_out.code.len().div_ceil(8)];
+        for &offset in &laid_out.offsets {
+            if let Some(byte) = bitmask.get_mut(offset as usize / 8) {
+                *byte |= 1 << (offset % 8);
             }
-            payload.extend_from_slice(&bitmask);
         }
-        Ok(payload)
+        bitmask
     }
 }
 
@@ -416,40 +348,9 @@ fn basic_block_starts(code: &[Instruction]) -> Vec<usize> {
     starts
 }
 
-/// Jump-table entry size: the most bytes any entry needs, where 0 needs none (`blob-format.md` §9.3).
-pub fn jump_table_entry_size(entries: &[u32]) -> u8 {
-    let bytes_for = |value: u32| (4 - value.leading_zeros() / 8) as u8;
-    entries.iter().map(|&entry| bytes_for(entry)).max().unwrap_or(0)
-}
-
-fn length_u32(length: usize, what: &'static str) -> Result<u32, BuildError> {
-    u32::try_from(length).map_err(|_| BuildError::TooLarge { what })
-}
-
-fn write_section(out: &mut Vec<u8>, id: u8, payload: &[u8]) -> Result<(), BuildError> {
-    out.push(id);
-    write_varint(length_u32(payload.len(), "section")?, out);
-    out.extend_from_slice(payload);
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn entry_sizes() {
-        assert_eq!(jump_table_entry_size(&[]), 0);
-        assert_eq!(jump_table_entry_size(&[0]), 0);
-        assert_eq!(jump_table_entry_size(&[0, 1]), 1);
-        assert_eq!(jump_table_entry_size(&[255]), 1);
-        assert_eq!(jump_table_entry_size(&[256]), 2);
-        assert_eq!(jump_table_entry_size(&[0xffff, 3]), 2);
-        assert_eq!(jump_table_entry_size(&[0x1_0000]), 3);
-        assert_eq!(jump_table_entry_size(&[0xff_ffff]), 3);
-        assert_eq!(jump_table_entry_size(&[1 << 24]), 4);
-        assert_eq!(jump_table_entry_size(&[u32::MAX, 0]), 4);
-    }
 
     #[test]
     fn blocks_start_after_terminators() {

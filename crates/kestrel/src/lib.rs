@@ -9,6 +9,7 @@
 //! * [`Module::instantiate`] → [`RawInstance`]: registers, gas, memory, [`RawInstance::run`]
 //!   returning an [`InterruptKind`].
 //! * [`Linker`] → [`InstancePre`] → [`Instance`]: typed host functions and typed calls.
+//! * [`conformance`]: the JAM PVM test-vector runner behind `kestrel conformance`.
 //!
 //! See `docs/api.md` in the repository for a guide.
 //!
@@ -33,6 +34,7 @@
 
 mod abi;
 mod config;
+pub mod conformance;
 mod engine;
 mod error;
 mod gas;

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use kestrel_program::{ArcBytes, Imports, InstructionSetKind, MemoryMap, MemoryMapBuilder, ParseError, ProgramBlob};
+use kestrel_program::{ArcBytes, Imports, InstructionSetKind, MemoryMap, ParseError, ProgramBlob};
 
 use crate::config::BackendKind;
 use crate::engine::Engine;
@@ -64,10 +64,8 @@ impl Module {
             return Err(ValidationError::InvalidCode { offset }.into());
         }
 
-        let memory_map = MemoryMapBuilder::new(config.page_size)
-            .ro_data_size(blob.ro_data_size())
-            .rw_data_size(blob.rw_data_size())
-            .stack_size(blob.stack_size())
+        let memory_map = blob
+            .memory_map_builder(config.page_size)
             .aux_data_size(config.aux_data_size)
             .build()
             .map_err(ValidationError::MemoryMap)?;

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use kestrel_program::blob::BlobKind;
-use kestrel_program::{InstructionSetKind, MemoryMap, MemoryMapBuilder, ProgramBlob};
+use kestrel_program::{InstructionSetKind, MemoryMap, ProgramBlob};
 use serde::Serialize;
 
 use crate::input;
@@ -107,11 +107,7 @@ impl Info {
     /// Collects the facts about `blob`, read from `file`.
     pub fn new(file: &Path, blob: &ProgramBlob) -> Info {
         let jump_table = blob.jump_table();
-        let memory_map = MemoryMapBuilder::new(PAGE_SIZE)
-            .ro_data_size(blob.ro_data_size())
-            .rw_data_size(blob.rw_data_size())
-            .stack_size(blob.stack_size())
-            .build();
+        let memory_map = blob.memory_map_builder(PAGE_SIZE).build();
         Info {
             file: file.display().to_string(),
             format: match blob.kind() {

@@ -85,44 +85,8 @@ enum Command {
     Run {
         /// The program blob (`.polkavm`, or a raw JAM code blob with --raw-jam).
         blob: PathBuf,
-        /// The export to call.
-        #[arg(long, value_name = "EXPORT", group = "entry")]
-        call: Option<String>,
-        /// Start at this code offset instead of an export (needed for raw JAM code).
-        #[arg(long, value_name = "N", value_parser = parse_u32, group = "entry")]
-        pc: Option<u32>,
-        /// Arguments for a0..a5, t0..t2: decimal, 0x hex, or negative (two's complement); put
-        /// negative hex values after `--` (`-- -0x10`).
-        #[arg(value_name = "ARGS", allow_negative_numbers = true)]
-        args: Vec<String>,
-        /// Meter gas, starting with N (synchronous metering unless --gas-metering async).
-        #[arg(long, value_name = "N", allow_negative_numbers = true)]
-        gas: Option<i64>,
-        /// How to meter gas: sync (stop before the block that cannot be paid) or async.
-        #[arg(long, value_name = "KIND", requires = "gas", value_parser = parse_metering)]
-        gas_metering: Option<GasMeteringKind>,
-        /// Print every executed instruction (pc and disassembly) to standard error.
-        #[arg(long)]
-        trace: bool,
-        /// Print the result as JSON (field names are documented in docs/cli.md).
-        #[arg(long)]
-        json: bool,
-        /// Answer every host call (`ecalli`) with VALUE in a0 and continue; without it the run
-        /// stops at the first host call.
-        #[arg(long, value_name = "VALUE", allow_negative_numbers = true, value_parser = parse_value)]
-        host_stub: Option<u64>,
-        /// Stop at the host call after N answered ones (with --host-stub).
-        #[arg(long, value_name = "N", requires = "host_stub")]
-        max_host_calls: Option<u64>,
-        /// Page size of the memory map (a power of two from 0x1000 to 0x10000).
-        #[arg(long, value_name = "BYTES", value_parser = parse_u32, default_value = "0x1000")]
-        page_size: u32,
-        /// Size of the aux data region.
-        #[arg(long, value_name = "BYTES", value_parser = parse_u32, default_value = "0")]
-        aux_size: u32,
-        /// Use dynamic paging: pages of the stack and data are mapped on first touch.
-        #[arg(long)]
-        dynamic_paging: bool,
+        #[command(flatten)]
+        options: run::Options,
         #[command(flatten)]
         input: BlobInput,
     },
@@ -200,43 +164,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             disasm::run(&blob, input.raw_jam_isa(), options, output.as_deref()).map(|()| 0)
         }
         Command::Asm { source, isa, output } => asm::run(&source, isa, &output).map(|()| 0),
-        Command::Run {
-            blob,
-            call,
-            pc,
-            args,
-            gas,
-            gas_metering,
-            trace,
-            json,
-            host_stub,
-            max_host_calls,
-            page_size,
-            aux_size,
-            dynamic_paging,
-            input,
-        } => {
-            let entry = match (call, pc) {
-                (Some(name), _) => run::Entry::Export(name),
-                (None, Some(pc)) => run::Entry::Pc(pc),
-                // clap's "entry" group requires one of the two.
-                (None, None) => anyhow::bail!("give --call EXPORT or --pc N"),
-            };
-            let options = run::Options {
-                entry,
-                args,
-                gas,
-                gas_metering: gas_metering.unwrap_or(GasMeteringKind::Sync),
-                trace,
-                json,
-                host_stub,
-                max_host_calls,
-                page_size,
-                aux_size,
-                dynamic_paging,
-            };
-            run::run(&blob, input.raw_jam_isa(), &options)
-        }
+        Command::Run { blob, options, input } => run::run(&blob, input.raw_jam_isa(), &options),
         Command::Conformance { dir, isa, json, verbose } => conformance::run(&dir, isa, json, verbose),
     }
 }

@@ -34,23 +34,63 @@ pub enum Entry {
     Pc(u32),
 }
 
-/// Everything `kestrel run` was asked to do.
-#[derive(Clone, Debug)]
+/// Everything `kestrel run` was asked to do: its command-line options (besides the blob).
+#[derive(Clone, Debug, clap::Args)]
 pub struct Options {
-    pub entry: Entry,
-    /// The call arguments as written (parsed here so that mistakes are exit code 1).
+    /// The export to call.
+    #[arg(long, value_name = "EXPORT", group = "entry")]
+    pub call: Option<String>,
+    /// Start at this code offset instead of an export (needed for raw JAM code).
+    #[arg(long, value_name = "N", value_parser = crate::parse_u32, group = "entry")]
+    pub pc: Option<u32>,
+    /// Arguments for a0..a5, t0..t2: decimal, 0x hex, or negative (two's complement); put
+    /// negative hex values after `--` (`-- -0x10`).
+    #[arg(value_name = "ARGS", allow_negative_numbers = true)]
     pub args: Vec<String>,
-    /// Initial gas; `Some` turns metering on.
+    /// Meter gas, starting with N (synchronous metering unless --gas-metering async).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub gas: Option<i64>,
-    pub gas_metering: GasMeteringKind,
+    /// How to meter gas: sync (stop before the block that cannot be paid) or async.
+    #[arg(long, value_name = "KIND", requires = "gas", value_parser = crate::parse_metering)]
+    pub gas_metering: Option<GasMeteringKind>,
+    /// Print every executed instruction (pc and disassembly) to standard error.
+    #[arg(long)]
     pub trace: bool,
+    /// Print the result as JSON (field names are documented in docs/cli.md).
+    #[arg(long)]
     pub json: bool,
-    /// Value every host call returns in `a0`; `None` stops at the first host call.
+    /// Answer every host call (`ecalli`) with VALUE in a0 and continue; without it the run
+    /// stops at the first host call.
+    #[arg(long, value_name = "VALUE", allow_negative_numbers = true, value_parser = crate::parse_value)]
     pub host_stub: Option<u64>,
+    /// Stop at the host call after N answered ones (with --host-stub).
+    #[arg(long, value_name = "N", requires = "host_stub")]
     pub max_host_calls: Option<u64>,
+    /// Page size of the memory map (a power of two from 0x1000 to 0x10000).
+    #[arg(long, value_name = "BYTES", value_parser = crate::parse_u32, default_value = "0x1000")]
     pub page_size: u32,
+    /// Size of the aux data region.
+    #[arg(long, value_name = "BYTES", value_parser = crate::parse_u32, default_value = "0")]
     pub aux_size: u32,
+    /// Use dynamic paging: pages of the stack and data are mapped on first touch.
+    #[arg(long)]
     pub dynamic_paging: bool,
+}
+
+impl Options {
+    /// Where the call starts (clap's "entry" group requires `--call` or `--pc`).
+    fn entry(&self) -> Result<Entry> {
+        match (&self.call, self.pc) {
+            (Some(name), _) => Ok(Entry::Export(name.clone())),
+            (None, Some(pc)) => Ok(Entry::Pc(pc)),
+            (None, None) => bail!("give --call EXPORT or --pc N"),
+        }
+    }
+
+    /// The metering kind used when `--gas` is given.
+    fn metering(&self) -> GasMeteringKind {
+        self.gas_metering.unwrap_or(GasMeteringKind::Sync)
+    }
 }
 
 /// Parses a call argument: decimal, `0x` hex, optionally negative (two's complement).
@@ -214,7 +254,7 @@ fn load_module(path: &Path, raw_jam: Option<InstructionSetKind>, options: &Optio
         .set_aux_data_size(options.aux_size)
         .set_dynamic_paging(options.dynamic_paging)
         .set_step_tracing(true)
-        .set_gas_metering(options.gas.map(|_| options.gas_metering));
+        .set_gas_metering(options.gas.map(|_| options.metering()));
     Module::from_blob(&engine, &module_config, blob).map_err(api_error).with_context(|| path.display().to_string())
 }
 
@@ -275,8 +315,9 @@ fn quote(name: Option<&str>) -> String {
 
 /// Runs `kestrel run` and returns the exit code.
 pub fn run(path: &Path, raw_jam: Option<InstructionSetKind>, options: &Options) -> Result<u8> {
+    let entry = options.entry()?;
     let module = load_module(path, raw_jam, options)?;
-    let entry_pc = resolve_entry(&module, &options.entry)?;
+    let entry_pc = resolve_entry(&module, &entry)?;
     let args = options
         .args
         .iter()
@@ -341,8 +382,8 @@ pub fn run(path: &Path, raw_jam: Option<InstructionSetKind>, options: &Options) 
     let report = Report {
         file: path.display().to_string(),
         isa: blob.isa().name(),
-        export: match &options.entry {
-            Entry::Export(name) => Some(name.clone()),
+        export: match entry {
+            Entry::Export(name) => Some(name),
             Entry::Pc(_) => None,
         },
         entry_pc,
@@ -364,7 +405,7 @@ pub fn run(path: &Path, raw_jam: Option<InstructionSetKind>, options: &Options) 
             .map(|reg| (reg.name().to_owned(), serde_json::Value::from(instance.reg(reg))))
             .collect(),
         result: ResultRegs { a0: instance.reg(Reg::A0), a1: instance.reg(Reg::A1) },
-        gas_metering: options.gas.map(|_| metering_name(options.gas_metering)),
+        gas_metering: options.gas.map(|_| metering_name(options.metering())),
         gas_limit: options.gas,
         gas_used: options.gas.zip(gas_left).map(|(limit, left)| limit.wrapping_sub(left)),
         gas_left,
@@ -418,7 +459,7 @@ fn text_report(report: &Report, outcome: &Outcome, is_64_bit: bool, options: &Op
     match (report.gas_limit, report.gas_used, report.gas_left) {
         (Some(limit), Some(used), Some(left)) => lines.push(format!(
             "gas:        {used} used, {left} left of {limit} ({} metering)",
-            metering_name(options.gas_metering)
+            metering_name(options.metering())
         )),
         _ => lines.push("gas:        not metered (--gas N turns metering on)".to_owned()),
     }

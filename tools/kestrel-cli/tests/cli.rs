@@ -474,18 +474,25 @@ fn disasm_writes_to_a_file() {
     assert_eq!(std::fs::read_to_string(&out).unwrap(), kestrel_ok(&["disasm", &example]));
 }
 
-#[test]
-fn raw_jam_code_blobs_are_accepted() {
+/// The raw JAM code of the vector `inst_add_64` (`a2 = a0 + a1`, 3 bytes), written to the scratch
+/// file `file`; `None` (with a "skipped" message) without the shared test data.
+fn inst_add_64_code(file: &str) -> Option<(PathBuf, Vec<u8>)> {
     let vector = Path::new(TESTDATA).join("jam-pvm/programs/inst_add_64.json");
     if !vector.is_file() {
         println!("skipped: {} not found", vector.display());
-        return;
+        return None;
     }
     let json: Value = serde_json::from_str(&std::fs::read_to_string(&vector).unwrap()).unwrap();
     let program: Vec<u8> =
         json["program"].as_array().unwrap().iter().map(|byte| byte.as_u64().unwrap() as u8).collect();
-    let path = scratch("inst_add_64.jam");
+    let path = scratch(file);
     std::fs::write(&path, &program).unwrap();
+    Some((path, program))
+}
+
+#[test]
+fn raw_jam_code_blobs_are_accepted() {
+    let Some((path, program)) = inst_add_64_code("inst_add_64.jam") else { return };
 
     let info = info_json(&[path_str(&path), "--raw-jam", "--isa", "revive_v1"]);
     assert_eq!(info["format"], "raw_jam");
@@ -764,16 +771,7 @@ fn run_options_reach_the_module() {
 
 #[test]
 fn run_raw_jam_code() {
-    let vector = Path::new(TESTDATA).join("jam-pvm/programs/inst_add_64.json");
-    if !vector.is_file() {
-        println!("skipped: {} not found", vector.display());
-        return;
-    }
-    let json: Value = serde_json::from_str(&std::fs::read_to_string(&vector).unwrap()).unwrap();
-    let program: Vec<u8> =
-        json["program"].as_array().unwrap().iter().map(|byte| byte.as_u64().unwrap() as u8).collect();
-    let path = scratch("run_inst_add_64.jam");
-    std::fs::write(&path, &program).unwrap();
+    let Some((path, _)) = inst_add_64_code("run_inst_add_64.jam") else { return };
     let path = path_str(&path);
     // a2 = a0 + a1, then the implicit trap at the end of the code.
     let (out, err) =

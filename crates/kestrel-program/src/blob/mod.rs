@@ -22,6 +22,7 @@ mod parts;
 mod reader;
 mod sections;
 mod tables;
+pub(crate) mod writer;
 
 use core::ops::Range;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -37,6 +38,7 @@ pub use tables::{Export, Exports, Imports, ImportsIter, JumpTable, JumpTableIter
 
 use crate::bytes::ArcBytes;
 use crate::isa::InstructionSetKind;
+use crate::memory_map::MemoryMapBuilder;
 use crate::varint::read_varint;
 use code_section::{CountEncoding, parse_code_payload};
 use sections::Layout;
@@ -193,6 +195,14 @@ impl ProgramBlob {
     /// The instruction-start bitmask (empty for Latest64).
     pub fn bitmask(&self) -> &[u8] {
         self.slice(&self.layout.code.bitmask)
+    }
+
+    /// A memory-map builder with this program's ro/rw data and stack sizes; the host's page size
+    /// is given, the aux data size (default 0) can be set before `build()`.
+    pub fn memory_map_builder(&self, page_size: u32) -> MemoryMapBuilder {
+        let mut builder = MemoryMapBuilder::new(page_size);
+        builder.ro_data_size(self.ro_data_size()).rw_data_size(self.rw_data_size()).stack_size(self.stack_size());
+        builder
     }
 
     /// A decoding view of the code (instructions, boundaries, valid jump targets).

@@ -3,13 +3,9 @@
 use alloc::vec::Vec;
 
 use super::error::ParseError;
-use super::sections::{
-    BLOB_HEADER_SIZE, BLOB_LENGTH_OFFSET, BLOB_MAGIC, SECTION_CODE_AND_JUMP_TABLE, SECTION_END_OF_FILE,
-    SECTION_EXPORTS, SECTION_IMPORTS, SECTION_MEMORY_CONFIG, SECTION_RO_DATA, SECTION_RW_DATA,
-};
+use super::writer::{Sections, jump_table_entry_size};
 use crate::isa::InstructionSetKind;
 use crate::memory_map::{VM_MAXIMUM_CODE_SIZE, VM_MAXIMUM_IMPORT_COUNT, VM_MAXIMUM_JUMP_TABLE_ENTRIES};
-use crate::varint::write_varint;
 
 /// The parts of a program, for hosts that have them separately (e.g. a conformance runner).
 ///
@@ -36,17 +32,6 @@ pub struct ProgramParts {
     pub bitmask: Vec<u8>,
 }
 
-fn length_u32(length: usize) -> Result<u32, ParseError> {
-    u32::try_from(length).map_err(|_| ParseError::PartTooLarge)
-}
-
-fn write_section(out: &mut Vec<u8>, id: u8, payload: &[u8]) -> Result<(), ParseError> {
-    out.push(id);
-    write_varint(length_u32(payload.len())?, out);
-    out.extend_from_slice(payload);
-    Ok(())
-}
-
 impl ProgramParts {
     /// Empty parts for `isa`: no data, no imports/exports, no code.
     pub fn new(isa: InstructionSetKind) -> Self {
@@ -63,26 +48,6 @@ impl ProgramParts {
             code: Vec::new(),
             bitmask: Vec::new(),
         }
-    }
-
-    /// The code-and-jump-table payload (section 6) for these parts.
-    fn code_payload(&self) -> Result<Vec<u8>, ParseError> {
-        let max_entry = self.jump_table.iter().copied().max().unwrap_or(0);
-        let entry_size = if self.jump_table.is_empty() { 0 } else { (4 - max_entry.leading_zeros() / 8).max(1) };
-        let mut out = Vec::new();
-        write_varint(length_u32(self.jump_table.len())?, &mut out);
-        out.push(entry_size as u8);
-        if !self.isa.is_extended() {
-            write_varint(length_u32(self.code.len())?, &mut out);
-        }
-        for entry in &self.jump_table {
-            out.extend_from_slice(&entry.to_le_bytes()[..entry_size as usize]);
-        }
-        out.extend_from_slice(&self.code);
-        if !self.isa.is_extended() {
-            out.extend_from_slice(&self.bitmask);
-        }
-        Ok(out)
     }
 
     /// Writes the parts as a `.polkavm` container (sections only where non-empty, like PolkaVM's
@@ -105,54 +70,25 @@ impl ProgramParts {
             return Err(ParseError::CodeSectionTooLong);
         }
 
-        let mut out = Vec::new();
-        out.extend_from_slice(&BLOB_MAGIC);
-        out.push(self.isa.version_byte());
-        out.extend_from_slice(&[0; 8]);
-
-        if (self.ro_data_size, self.rw_data_size, self.stack_size) != (0, 0, 0) {
-            let mut payload = Vec::new();
-            for size in [self.ro_data_size, self.rw_data_size, self.stack_size] {
-                write_varint(size, &mut payload);
-            }
-            write_section(&mut out, SECTION_MEMORY_CONFIG, &payload)?;
-        }
-        if !self.ro_data.is_empty() {
-            write_section(&mut out, SECTION_RO_DATA, &self.ro_data)?;
-        }
-        if !self.rw_data.is_empty() {
-            write_section(&mut out, SECTION_RW_DATA, &self.rw_data)?;
-        }
-        if !self.imports.is_empty() {
-            let mut payload = Vec::new();
-            write_varint(length_u32(self.imports.len())?, &mut payload);
-            let mut offset = 0u32;
-            for name in &self.imports {
-                payload.extend_from_slice(&offset.to_le_bytes());
-                offset = offset.checked_add(length_u32(name.len())?).ok_or(ParseError::PartTooLarge)?;
-            }
-            for name in &self.imports {
-                payload.extend_from_slice(name);
-            }
-            write_section(&mut out, SECTION_IMPORTS, &payload)?;
-        }
-        if !self.exports.is_empty() {
-            let mut payload = Vec::new();
-            write_varint(length_u32(self.exports.len())?, &mut payload);
-            for (pc, name) in &self.exports {
-                write_varint(*pc, &mut payload);
-                write_varint(length_u32(name.len())?, &mut payload);
-                payload.extend_from_slice(name);
-            }
-            write_section(&mut out, SECTION_EXPORTS, &payload)?;
-        }
-        write_section(&mut out, SECTION_CODE_AND_JUMP_TABLE, &self.code_payload()?)?;
-        out.push(SECTION_END_OF_FILE);
-
-        let length = (out.len() as u64).to_le_bytes();
-        if let Some(field) = out.get_mut(BLOB_LENGTH_OFFSET..BLOB_HEADER_SIZE) {
-            field.copy_from_slice(&length);
-        }
-        Ok(out)
+        // A non-empty jump table gets entries of at least one byte, so all-zero entries survive.
+        let jump_table_entry_size =
+            if self.jump_table.is_empty() { 0 } else { jump_table_entry_size(&self.jump_table).max(1) };
+        let exports: Vec<(u32, &[u8])> = self.exports.iter().map(|(pc, name)| (*pc, &name[..])).collect();
+        let sections = Sections {
+            isa: self.isa,
+            ro_data_size: self.ro_data_size,
+            rw_data_size: self.rw_data_size,
+            stack_size: self.stack_size,
+            ro_data: &self.ro_data,
+            rw_data: &self.rw_data,
+            imports: &self.imports,
+            exports: &exports,
+            jump_table: &self.jump_table,
+            jump_table_entry_size,
+            code: &self.code,
+            bitmask: &self.bitmask,
+            custom_sections: &[],
+        };
+        sections.write().map_err(|_| ParseError::PartTooLarge)
     }
 }

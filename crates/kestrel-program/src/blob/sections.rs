@@ -54,6 +54,23 @@ fn read_section_id(reader: &mut Reader<'_>) -> Result<(u8, usize), ParseError> {
     Ok((reader.read_u8()?, offset))
 }
 
+/// Tries each slot in order: when the current section (`next`: id and its offset) is the slot's,
+/// its length-prefixed payload goes into the slot's range and the following id is read. Returns
+/// the section that comes next.
+fn read_plain_sections<const N: usize>(
+    reader: &mut Reader<'_>,
+    mut next: (u8, usize),
+    slots: [(u8, &mut Range<usize>); N],
+) -> Result<(u8, usize), ParseError> {
+    for (section, range) in slots {
+        if next.0 == section {
+            *range = reader.read_length_prefixed()?;
+            next = read_section_id(reader)?;
+        }
+    }
+    Ok(next)
+}
+
 /// Parses the header; returns the instruction set.
 fn parse_header(bytes: &[u8]) -> Result<InstructionSetKind, ParseError> {
     if bytes.get(..BLOB_MAGIC.len()) != Some(&BLOB_MAGIC[..]) {
@@ -90,14 +107,11 @@ pub(crate) fn parse_container(bytes: &[u8]) -> Result<(InstructionSetKind, Layou
         }
         (id, id_offset) = read_section_id(&mut reader)?;
     }
-    if id == SECTION_RO_DATA {
-        layout.ro_data = reader.read_length_prefixed()?;
-        (id, id_offset) = read_section_id(&mut reader)?;
-    }
-    if id == SECTION_RW_DATA {
-        layout.rw_data = reader.read_length_prefixed()?;
-        (id, id_offset) = read_section_id(&mut reader)?;
-    }
+    (id, id_offset) = read_plain_sections(
+        &mut reader,
+        (id, id_offset),
+        [(SECTION_RO_DATA, &mut layout.ro_data), (SECTION_RW_DATA, &mut layout.rw_data)],
+    )?;
     if id == SECTION_IMPORTS {
         let length = reader.read_varint()? as usize;
         let start = reader.position();
@@ -111,30 +125,18 @@ pub(crate) fn parse_container(bytes: &[u8]) -> Result<(InstructionSetKind, Layou
         layout.import_symbols = reader.read_range(symbols_length)?;
         (id, id_offset) = read_section_id(&mut reader)?;
     }
-    if id == SECTION_EXPORTS {
-        layout.exports = reader.read_length_prefixed()?;
-        (id, id_offset) = read_section_id(&mut reader)?;
-    }
-    if id == SECTION_CODE_AND_JUMP_TABLE {
-        layout.code_and_jump_table = reader.read_length_prefixed()?;
-        (id, id_offset) = read_section_id(&mut reader)?;
-    }
-    if id == SECTION_DEBUG_STRINGS {
-        layout.debug_strings = reader.read_length_prefixed()?;
-        (id, id_offset) = read_section_id(&mut reader)?;
-    }
-    if id == SECTION_DEBUG_LINE_PROGRAMS {
-        layout.debug_line_programs = reader.read_length_prefixed()?;
-        (id, id_offset) = read_section_id(&mut reader)?;
-    }
-    if id == SECTION_DEBUG_LINE_PROGRAM_RANGES {
-        layout.debug_line_program_ranges = reader.read_length_prefixed()?;
-        (id, id_offset) = read_section_id(&mut reader)?;
-    }
-    if id == SECTION_METADATA_HASH {
-        layout.metadata_hash = reader.read_length_prefixed()?;
-        (id, id_offset) = read_section_id(&mut reader)?;
-    }
+    (id, id_offset) = read_plain_sections(
+        &mut reader,
+        (id, id_offset),
+        [
+            (SECTION_EXPORTS, &mut layout.exports),
+            (SECTION_CODE_AND_JUMP_TABLE, &mut layout.code_and_jump_table),
+            (SECTION_DEBUG_STRINGS, &mut layout.debug_strings),
+            (SECTION_DEBUG_LINE_PROGRAMS, &mut layout.debug_line_programs),
+            (SECTION_DEBUG_LINE_PROGRAM_RANGES, &mut layout.debug_line_program_ranges),
+            (SECTION_METADATA_HASH, &mut layout.metadata_hash),
+        ],
+    )?;
     // Quirk Q2: any optional section (id >= 128) from here on is skipped, including a late or
     // repeated 128..=131.
     while id & 0x80 != 0 {

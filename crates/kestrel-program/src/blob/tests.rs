@@ -89,3 +89,22 @@ fn blobs_are_send_and_sync() {
     assert_send_sync::<ProgramBlob>();
     assert_send_sync::<ParseError>();
 }
+
+#[test]
+fn memory_map_builder_takes_the_blob_sizes() {
+    let mut parts = ProgramParts::new(InstructionSetKind::Latest64);
+    parts.ro_data_size = 0x1001;
+    parts.rw_data_size = 0x20;
+    parts.stack_size = 0x3000;
+    let blob = ProgramBlob::from_parts(&parts).unwrap();
+    let map = blob.memory_map_builder(0x1000).aux_data_size(0x10).build().unwrap();
+    let expected = MemoryMapBuilder::new(0x1000)
+        .ro_data_size(0x1001)
+        .rw_data_size(0x20)
+        .stack_size(0x3000)
+        .aux_data_size(0x10)
+        .build()
+        .unwrap();
+    assert_eq!(map, expected);
+    assert_eq!((map.ro_data_size(), map.stack_size()), (0x2000, 0x3000));
+}

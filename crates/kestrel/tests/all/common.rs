@@ -1,27 +1,10 @@
 //! Helpers shared by the integration tests: test data paths and small hand-built programs.
 
-use std::path::PathBuf;
-
 use kestrel::program::builder::{BuiltProgram, ProgramBlobBuilder};
 use kestrel::program::{Args, Instruction, Opcode};
 use kestrel::{Config, Engine, InstructionSetKind, Module, ModuleConfig, Reg};
 
-/// A file of the shared test data, or `None` (with a "skipped" message) when it is absent.
-pub fn testdata(relative: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/testdata")).join(relative);
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("skipped: {} not found", path.display());
-        None
-    }
-}
-
-/// The engine most tests run on: the defaults plus the `POLKAVM_*` / `KESTREL_*` environment, so
-/// the whole suite can be repeated on another backend (`KESTREL_BACKEND=compiler cargo test`).
-pub fn engine() -> Engine {
-    Engine::new(&Config::from_env().expect("valid environment")).expect("default engine")
-}
+pub use kestrel_test_support::{engine, testdata};
 
 pub fn dynamic_paging_engine() -> Engine {
     let mut config = Config::from_env().expect("valid environment");

@@ -12,6 +12,7 @@ mod gas;
 mod guests;
 mod hello_world;
 mod host_calls;
+mod jam_vectors;
 mod marshalling;
 mod memory;
 mod polkavm_parity;
