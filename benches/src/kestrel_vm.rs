@@ -1,7 +1,7 @@
 //! DOOM on Kestrel's interpreter, driven through `kestrel-interpreter` directly.
 
 use kestrel_interpreter::{Instance, InterruptKind, Module, ModuleConfig};
-use kestrel_program::{ArcBytes, ProgramBlob, Reg};
+use kestrel_program::{ArcBytes, ProgramBlob};
 
 use crate::host::Host;
 
@@ -65,7 +65,7 @@ impl KestrelDoom {
                 InterruptKind::Finished => return Ok(()),
                 InterruptKind::Ecalli(number) => {
                     let name = self.imports.get(number as usize).map(Vec::as_slice).unwrap_or_default();
-                    host_call(instance, host, name)?;
+                    host.call_import(name, instance)?;
                 }
                 other => {
                     return Err(format!("unexpected interrupt {other:?} at pc {:?}", instance.program_counter()));
@@ -73,29 +73,4 @@ impl KestrelDoom {
             }
         }
     }
-}
-
-fn host_call(instance: &mut Instance, host: &mut Host, name: &[u8]) -> Result<(), String> {
-    let arg = |reg: Reg| instance.reg(reg) as u32;
-    let (a0, a1, a2) = (arg(Reg::A0), arg(Reg::A1), arg(Reg::A2));
-    let memory_error = |error: kestrel_interpreter::MemoryAccessError| error.to_string();
-    match name {
-        b"ext_rom_size" => instance.set_reg(Reg::A0, u64::from(host.rom_size())),
-        b"ext_rom_read" => {
-            let data = host.rom_slice(a1, a2)?;
-            instance.write_memory(a0, data).map_err(memory_error)?;
-        }
-        b"ext_output_video" => {
-            let frame = host.frame_buffer(a1, a2)?;
-            instance.read_memory_into(a0, frame).map_err(memory_error)?;
-        }
-        b"ext_output_audio" => {}
-        b"ext_stdout" => {
-            let bytes = instance.read_memory(a0, a1).map_err(memory_error)?;
-            host.stdout.extend_from_slice(&bytes);
-            instance.set_reg(Reg::A0, u64::from(a1));
-        }
-        _ => return Err(format!("unknown import {}", String::from_utf8_lossy(name))),
-    }
-    Ok(())
 }
