@@ -1,14 +1,14 @@
 //! Lowering a decoded program into the dispatch form of [`crate::ops`], once per module.
 //!
-//! The whole code is decoded linearly and split into basic blocks (a block ends after every
-//! terminator, `invalid` included). Each instruction becomes one op, optionally preceded by a
+//! The whole code is decoded linearly, once, and split into basic blocks on the fly (a block ends
+//! after every terminator, `invalid` included). Each instruction becomes one op, optionally preceded by a
 //! `Step` op (step tracing) and, for a block's first instruction, a `Charge` op carrying the
 //! whole block's cost. All control-flow validity checks of `instructions.md` §7.4 are done here,
 //! so a branch with an invalid target or an unusable fall-through simply becomes `Trap`.
 
 use kestrel_program::cost::CostModel;
-use kestrel_program::decode::{MACRO_BLOCK_SIZE, OffsetSet};
-use kestrel_program::{Args, Opcode, ParsedInstruction, Reg};
+use kestrel_program::decode::{Code, MACRO_BLOCK_SIZE, OffsetSet};
+use kestrel_program::{Args, Control, Opcode, ParsedInstruction, Reg};
 
 use crate::ops::{Kind, Metering, Op, ZERO_REG};
 
@@ -65,9 +65,8 @@ pub struct CompiledCode {
 pub struct CompileInput<'a> {
     pub is_64_bit: bool,
     pub is_latest64: bool,
-    pub code_len: u32,
-    /// The linear decode of the whole code (`decode::Code::instructions`).
-    pub instructions: Vec<ParsedInstruction>,
+    /// The code, decoded linearly (once) by the compiler.
+    pub code: Code<'a>,
     /// Raw jump table entries (code offsets).
     pub jump_table: Vec<u32>,
     pub cost_model: &'a CostModel,
@@ -83,119 +82,252 @@ fn r(reg: Reg) -> u8 {
     reg.index()
 }
 
-/// `ends_block` of every opcode, by discriminant (`Opcode::control` is not inlined across
-/// crates and the compiler asks twice per instruction).
-fn ends_block_table() -> [bool; 256] {
-    let mut table = [true; 256];
-    for &opcode in Opcode::ALL {
-        if let Some(slot) = table.get_mut(opcode as usize) {
-            *slot = opcode.ends_block();
-        }
-    }
-    table
+/// Per-opcode facts the compiler asks about every instruction, by discriminant (`Opcode::control`
+/// is not inlined across crates).
+struct OpcodeFacts {
+    ends_block: [bool; 256],
+    /// A `fallthrough` or conditional branch: continuing at the next instruction must be allowed.
+    falls_through_to_next: [bool; 256],
+    /// Lowered to an op with a static target, or `falls_through_to_next`.
+    needs_fixup: [bool; 256],
 }
 
-/// The valid jump targets (`instructions.md` §7.2) from the linear decode: an instruction that
-/// starts the code or follows a block end (or, extended encoding, starts a macro block). The
-/// zero-length item of §3.6 and the implicit end item are skipped. Same rule as
-/// `Code::jump_targets`, without a second decode pass (checked against it in the tests).
-pub fn jump_targets(code_len: u32, is_extended: bool, instructions: &[ParsedInstruction]) -> OffsetSet {
-    let ends_block = ends_block_table();
-    let mut set = OffsetSet::new(code_len);
-    let mut previous_ends_block = true;
-    for item in instructions {
-        if item.length == 0 || item.offset >= code_len {
-            continue;
+impl OpcodeFacts {
+    fn new() -> Self {
+        let mut facts =
+            OpcodeFacts { ends_block: [true; 256], falls_through_to_next: [false; 256], needs_fixup: [false; 256] };
+        for &opcode in Opcode::ALL {
+            let index = opcode as usize;
+            if let (Some(ends), Some(next), Some(fixup)) = (
+                facts.ends_block.get_mut(index),
+                facts.falls_through_to_next.get_mut(index),
+                facts.needs_fixup.get_mut(index),
+            ) {
+                *ends = opcode.ends_block();
+                *next = matches!(opcode.control(), Control::Branch | Control::Fallthrough);
+                // The bitness only picks between target-less kinds.
+                *fixup = *next || kind_of(opcode, false).has_target();
+            }
         }
-        if previous_ends_block || (is_extended && item.offset % MACRO_BLOCK_SIZE == 0) {
-            set.insert(item.offset);
-        }
-        previous_ends_block = ends_block[item.instruction.opcode as usize];
+        facts
     }
-    set
+
+    #[inline]
+    fn ends_block(&self, opcode: Opcode) -> bool {
+        self.ends_block[opcode as usize]
+    }
+}
+
+/// Builds the valid jump targets (`instructions.md` §7.2) from the items of a linear decode: an
+/// instruction that starts the code or follows a block end (or, extended encoding, starts a macro
+/// block). The zero-length item of §3.6 and the implicit end item are skipped. Same rule as
+/// `Code::jump_targets`, without a second decode pass (checked against it in the tests).
+struct TargetScan {
+    set: OffsetSet,
+    code_len: u32,
+    is_extended: bool,
+    previous_ends_block: bool,
+}
+
+impl TargetScan {
+    fn new(code_len: u32, is_extended: bool) -> Self {
+        TargetScan { set: OffsetSet::new(code_len), code_len, is_extended, previous_ends_block: true }
+    }
+
+    #[inline]
+    fn observe(&mut self, item: &ParsedInstruction, ends_block: bool) {
+        if item.length == 0 || item.offset >= self.code_len {
+            return;
+        }
+        if self.previous_ends_block || (self.is_extended && item.offset.is_multiple_of(MACRO_BLOCK_SIZE)) {
+            self.set.insert(item.offset);
+        }
+        self.previous_ends_block = ends_block;
+    }
+}
+
+/// The valid jump targets of a linear decode (see [`TargetScan`]).
+#[cfg(test)]
+pub fn jump_targets(code_len: u32, is_extended: bool, instructions: &[ParsedInstruction]) -> OffsetSet {
+    let facts = OpcodeFacts::new();
+    let mut scan = TargetScan::new(code_len, is_extended);
+    for item in instructions {
+        scan.observe(item, facts.ends_block(item.instruction.opcode));
+    }
+    scan.set
+}
+
+/// An op whose validity or target is only known once the whole code is decoded.
+#[derive(Copy, Clone)]
+struct Fixup {
+    op: u32,
+    /// Offset of the next instruction, when the op may continue there (`fallthrough`, branches).
+    next: u32,
+    check_next: bool,
+}
+
+/// Block starts by pc with O(1) rank queries: `rank(pc)` is the index of the block starting at
+/// `pc` in the sorted block list (a bitset plus the number of set bits before each word).
+struct BlockIndex {
+    words: Vec<u64>,
+    before: Vec<u32>,
+}
+
+impl BlockIndex {
+    fn new(code_len: u32, blocks: &[BlockStart]) -> Self {
+        let mut words = vec![0u64; (code_len as usize).div_ceil(64)];
+        for block in blocks {
+            // A block may start at `code_len` (the implicit end trap); never a target.
+            if let Some(word) = words.get_mut((block.pc / 64) as usize) {
+                *word |= 1 << (block.pc % 64);
+            }
+        }
+        let mut count = 0u32;
+        let before = words
+            .iter()
+            .map(|word| {
+                let here = count;
+                count += word.count_ones();
+                here
+            })
+            .collect();
+        BlockIndex { words, before }
+    }
+
+    /// The index of the block starting at `pc`, if one does.
+    #[inline]
+    fn block_at(&self, pc: u32) -> Option<usize> {
+        let index = (pc / 64) as usize;
+        let word = *self.words.get(index)?;
+        let bit = pc % 64;
+        if word >> bit & 1 == 0 {
+            return None;
+        }
+        let below = word & ((1u64 << bit) - 1);
+        Some(self.before.get(index).map_or(0, |&before| before as usize) + below.count_ones() as usize)
+    }
+}
+
+/// A first guess at the number of instructions, to size the output once (it grows if short):
+/// compiled guests average a little over three bytes per instruction (DOOM 3.3, Quake 3.6).
+fn estimate_instructions(code: &Code<'_>) -> usize {
+    code.len() as usize / 3 + 16
 }
 
 impl CompiledCode {
-    pub fn compile(mut input: CompileInput<'_>) -> CompiledCode {
-        let code_len = input.code_len;
-        let ends_block = ends_block_table();
-        let ends = |item: &ParsedInstruction| ends_block[item.instruction.opcode as usize];
+    /// Lowers the code in one linear decode: blocks, ops, block costs and valid jump targets are
+    /// built together; static targets and the fall-through checks that need the full target set
+    /// are fixed up afterwards (`Fixup`), then sequences are fused.
+    pub fn compile(input: CompileInput<'_>) -> CompiledCode {
+        let code_len = input.code.len();
+        let facts = OpcodeFacts::new();
+        let cost_model = input.cost_model;
         let cost_of = |item: &ParsedInstruction| -> u64 {
             // The implicit end trap (an `invalid` item at the code end) costs a `trap`.
             let opcode = if item.offset >= code_len { Opcode::Trap } else { item.instruction.opcode };
-            u64::from(input.cost_model.cost_for(opcode))
+            u64::from(cost_model.cost_for(opcode))
         };
-        let targets = jump_targets(code_len, input.is_latest64, &input.instructions);
-
-        // Drop the §3.6 zero-length `invalid` items that would start a block: nothing can reach
-        // them (a jump to that offset lands on the real instruction decoded there).
-        let mut items = core::mem::take(&mut input.instructions);
-        let mut at_block_start = true;
-        items.retain(|item| {
-            if at_block_start && item.length == 0 && item.instruction.opcode == Opcode::Invalid {
-                return false;
-            }
-            at_block_start = ends(item);
-            true
-        });
-
-        let mut ops = Vec::with_capacity(items.len() + items.len() / 4 + 1);
-        let mut op_pc = Vec::with_capacity(ops.capacity());
-        let mut blocks = Vec::with_capacity(items.len() / 4);
         let metering = match input.gas {
             GasMode::None => Metering::None,
             GasMode::Sync | GasMode::PerInstruction => Metering::Sync,
             GasMode::Async => Metering::Async,
         };
+        let block_charge = match input.gas {
+            GasMode::Sync => Some(Kind::Charge),
+            GasMode::Async => Some(Kind::ChargeAsync),
+            GasMode::None | GasMode::PerInstruction => None,
+        };
+        let per_instruction = input.gas == GasMode::PerInstruction;
 
-        let mut start = 0;
-        while start < items.len() {
-            let mut end = start;
-            while end < items.len() && !ends(&items[end]) {
-                end += 1;
+        let estimate = estimate_instructions(&input.code);
+        let ops_per_instruction = 1 + usize::from(input.step_tracing) + usize::from(per_instruction);
+        let mut ops = Vec::with_capacity(estimate * ops_per_instruction + estimate / 4 + 1);
+        let mut op_pc = Vec::with_capacity(ops.capacity());
+        let mut blocks: Vec<BlockStart> = Vec::with_capacity(estimate / 4);
+        let mut fixups: Vec<Fixup> = Vec::with_capacity(estimate / 4);
+        let mut targets = TargetScan::new(code_len, input.is_latest64);
+
+        let mut at_block_start = true;
+        let mut block_cost = 0u64;
+        let mut charge_op = None;
+        let finish_block = |blocks: &mut Vec<BlockStart>, ops: &mut Vec<Op>, cost: u64, charge_op: Option<usize>| {
+            if let Some(block) = blocks.last_mut() {
+                block.cost = cost;
             }
-            let end = (end + 1).min(items.len());
-            let block = &items[start..end];
-            let cost: u64 = block.iter().map(cost_of).sum();
-            blocks.push(BlockStart { pc: block[0].offset, op: ops.len() as u32, cost });
+            if let Some(op) = charge_op.and_then(|index| ops.get_mut(index)) {
+                op.x = cost.min(u64::from(u32::MAX)) as u32;
+            }
+        };
 
-            for (k, item) in block.iter().enumerate() {
-                let pc = item.offset;
-                if input.step_tracing {
-                    ops.push(Op::new(Kind::Step));
-                    op_pc.push(pc);
+        for item in input.code.instructions() {
+            let opcode = item.instruction.opcode;
+            let ends_block = facts.ends_block(opcode);
+            targets.observe(&item, ends_block);
+            let pc = item.offset;
+            if at_block_start {
+                // A §3.6 zero-length `invalid` item that would start a block is dropped: nothing
+                // can reach it (a jump to that offset lands on the real instruction decoded there).
+                if item.length == 0 && opcode == Opcode::Invalid {
+                    continue;
                 }
-                let charge = match input.gas {
-                    GasMode::Sync if k == 0 => Some(Kind::Charge),
-                    GasMode::Async if k == 0 => Some(Kind::ChargeAsync),
-                    GasMode::PerInstruction => Some(Kind::Charge),
-                    _ => None,
-                };
-                if let Some(kind) = charge {
-                    let cost = if input.gas == GasMode::PerInstruction { cost_of(item) } else { cost };
-                    ops.push(Op::with(kind, 0, 0, 0, cost.min(u64::from(u32::MAX)) as u32, 0));
-                    op_pc.push(pc);
-                }
-                ops.push(lower(item, &input, &targets, metering));
+                blocks.push(BlockStart { pc, op: ops.len() as u32, cost: 0 });
+                block_cost = 0;
+            }
+            let cost = cost_of(&item);
+            block_cost += cost;
+            if input.step_tracing {
+                ops.push(Op::new(Kind::Step));
                 op_pc.push(pc);
             }
-            start = end;
+            if at_block_start && let Some(kind) = block_charge {
+                // The block's cost is filled in when the block ends.
+                charge_op = Some(ops.len());
+                ops.push(Op::new(kind));
+                op_pc.push(pc);
+            }
+            if per_instruction {
+                ops.push(Op::with(Kind::Charge, 0, 0, 0, cost.min(u64::from(u32::MAX)) as u32, 0));
+                op_pc.push(pc);
+            }
+            let op = lower(&item, &input, metering);
+            if facts.needs_fixup[opcode as usize] {
+                let check_next = facts.falls_through_to_next[opcode as usize];
+                fixups.push(Fixup { op: ops.len() as u32, next: item.next_offset(), check_next });
+            }
+            ops.push(op);
+            op_pc.push(pc);
+
+            at_block_start = ends_block;
+            if ends_block {
+                finish_block(&mut blocks, &mut ops, block_cost, charge_op.take());
+            }
+        }
+        if !at_block_start {
+            finish_block(&mut blocks, &mut ops, block_cost, charge_op.take());
         }
         // Guard so execution can never run past the last op.
         ops.push(Op::TRAP);
         op_pc.push(code_len);
+        let targets = targets.set;
 
-        // Resolve static targets now that every block start has an op index.
+        // A fall-through into something that is not a valid block start traps at the
+        // instruction; static targets become op indices, or trap when invalid.
+        let starts = BlockIndex::new(code_len, &blocks);
         let resolve = |target: u32| -> u32 {
             if !targets.contains(target) {
                 return NO_TARGET;
             }
-            match blocks.binary_search_by_key(&target, |block: &BlockStart| block.pc) {
-                Ok(index) => blocks[index].op,
-                Err(_) => NO_TARGET,
+            match starts.block_at(target).and_then(|index| blocks.get(index)) {
+                Some(block) => block.op,
+                None => NO_TARGET,
             }
         };
-        for op in ops.iter_mut() {
+        for fixup in &fixups {
+            let Some(op) = ops.get_mut(fixup.op as usize) else { continue };
+            if fixup.check_next && !targets.contains(fixup.next) {
+                *op = Op::TRAP;
+                continue;
+            }
             if !op.kind.has_target() {
                 continue;
             }
@@ -210,9 +342,12 @@ impl CompiledCode {
             };
         }
         let jump_table = input.jump_table.iter().map(|&target| resolve(target)).collect();
-        if !input.step_tracing && input.gas != GasMode::PerInstruction && !crate::profile::fusion_disabled() {
+        if !input.step_tracing && !per_instruction && !crate::profile::fusion_disabled() {
             crate::fuse::fuse(&mut ops);
         }
+        ops.shrink_to_fit();
+        op_pc.shrink_to_fit();
+        blocks.shrink_to_fit();
 
         CompiledCode {
             ops,
@@ -400,18 +535,11 @@ fn kind_of(opcode: Opcode, is_64_bit: bool) -> Kind {
     }
 }
 
-/// Lowers one instruction. Static targets are left as code offsets (resolved by the caller).
-fn lower(item: &ParsedInstruction, input: &CompileInput<'_>, targets: &OffsetSet, metering: Metering) -> Op {
+/// Lowers one instruction. Static targets are left as code offsets, and the fall-through check is
+/// left to the caller (both need the full set of valid targets).
+fn lower(item: &ParsedInstruction, input: &CompileInput<'_>, metering: Metering) -> Op {
     use Opcode as O;
     let opcode = item.instruction.opcode;
-
-    // A fall-through into something that is not a valid block start traps at the instruction.
-    if matches!(opcode.control(), kestrel_program::Control::Branch | kestrel_program::Control::Fallthrough)
-        && !targets.contains(item.next_offset())
-    {
-        return Op::TRAP;
-    }
-
     let kind = kind_of(opcode, input.is_64_bit);
     let wide = u8::from(input.is_latest64);
     // Field meanings per kind: see the table in `ops.rs`.

@@ -171,8 +171,7 @@ impl Module {
         let code = CompiledCode::compile(CompileInput {
             is_64_bit: isa.is_64_bit(),
             is_latest64: isa == InstructionSetKind::Latest64,
-            code_len: code_view.len(),
-            instructions: code_view.instructions().collect(),
+            code: code_view,
             jump_table: blob.jump_table().iter().collect(),
             cost_model: &config.cost_model,
             gas,
