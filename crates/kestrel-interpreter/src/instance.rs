@@ -2,6 +2,7 @@
 
 use kestrel_program::Reg;
 
+use crate::compile::Entry;
 use crate::execute::{self, Exit};
 use crate::memory::{Memory, MemoryLimits};
 use crate::{Error, GasMeteringKind, InterruptKind, MemoryAccessError, MemoryProtection, Module, Segfault};
@@ -20,6 +21,10 @@ enum Resume {
 /// One execution context of a [`Module`].
 pub struct Instance {
     module: Module,
+    // Cached: every register access asks.
+    is_64_bit: bool,
+    /// The last host entry resolved: calls usually enter the same export again.
+    last_entry: Option<Entry>,
     /// The executor's register file (boxed: 2 KiB, kept across runs so a call copies nothing).
     regs: Box<execute::Registers>,
     gas: i64,
@@ -47,44 +52,60 @@ impl Instance {
         } else {
             Memory::new(inner.layout, inner.ro_data.clone(), inner.rw_data.clone())
         };
-        Instance { module, regs: Box::new([0; 256]), gas: 0, program_counter: None, resume: Resume::None, memory }
+        Instance {
+            is_64_bit: module.is_64_bit(),
+            module,
+            last_entry: None,
+            regs: Box::new([0; 256]),
+            gas: 0,
+            program_counter: None,
+            resume: Resume::None,
+            memory,
+        }
     }
 
     pub fn module(&self) -> &Module {
         &self.module
     }
 
+    #[inline]
     fn is_64_bit(&self) -> bool {
-        self.module.is_64_bit()
+        self.is_64_bit
     }
 
     // ----- registers, gas, program counters --------------------------------------------------
 
     /// A register; 32-bit ISAs see the low 32 bits, zero-extended.
+    #[inline]
     pub fn reg(&self, reg: Reg) -> u64 {
         let value = self.regs[reg.index() as usize];
         if self.is_64_bit() { value } else { u64::from(value as u32) }
     }
 
     /// Sets a register; 32-bit ISAs keep the low 32 bits.
+    #[inline]
     pub fn set_reg(&mut self, reg: Reg, value: u64) {
         let value = if self.is_64_bit() { value } else { value as u32 as i32 as i64 as u64 };
         self.regs[reg.index() as usize] = value;
     }
 
+    #[inline]
     pub fn clear_regs(&mut self) {
         self.regs[..16].fill(0);
     }
 
+    #[inline]
     pub fn gas(&self) -> i64 {
         self.gas
     }
 
+    #[inline]
     pub fn set_gas(&mut self, gas: i64) {
         self.gas = gas;
     }
 
     /// The instruction that caused the last interrupt.
+    #[inline]
     pub fn program_counter(&self) -> Option<u32> {
         self.program_counter
     }
@@ -99,6 +120,7 @@ impl Instance {
     }
 
     /// Redirects execution; the next `run()` charges entry gas (`runtime.md` §9.3).
+    #[inline]
     pub fn set_next_program_counter(&mut self, pc: u32) {
         self.program_counter = None;
         self.resume = Resume::Entry(pc);
@@ -137,10 +159,17 @@ impl Instance {
             Resume::Op(op) => op,
             Resume::None => return Err(Error::NextProgramCounterNotSet),
             Resume::Entry(pc) => {
-                let Some(entry) = code.entry(pc) else {
-                    tracing::trace!(pc, "entry at a non-boundary");
-                    self.program_counter = Some(pc);
-                    return Ok(InterruptKind::Trap);
+                let entry = match self.last_entry {
+                    Some(entry) if entry.pc == pc => entry,
+                    _ => {
+                        let Some(entry) = code.entry(pc) else {
+                            tracing::trace!(pc, "entry at a non-boundary");
+                            self.program_counter = Some(pc);
+                            return Ok(InterruptKind::Trap);
+                        };
+                        self.last_entry = Some(entry);
+                        entry
+                    }
                 };
                 if entry.charge > 0 {
                     let charge = i64::try_from(entry.charge).unwrap_or(i64::MAX);

@@ -1,7 +1,7 @@
 //! Gas metering settings and cost models (`api.md` §4, `runtime.md` §9).
 
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use kestrel_program::cost::CostModel;
 
@@ -43,9 +43,12 @@ impl CostModelRef {
         std::ptr::eq(&**self, CostModel::naive_ref())
     }
 
-    /// The model as an `Arc` (cloning a static model).
+    /// The model as an `Arc` (cloning a static model; the naive one is cloned once per process,
+    /// since nearly every module uses it).
     pub(crate) fn to_arc(&self) -> Arc<CostModel> {
+        static NAIVE: OnceLock<Arc<CostModel>> = OnceLock::new();
         match &self.0 {
+            Inner::Static(_) if self.is_naive() => Arc::clone(NAIVE.get_or_init(|| Arc::new(CostModel::naive()))),
             Inner::Static(model) => Arc::new((*model).clone()),
             Inner::Shared(model) => Arc::clone(model),
         }

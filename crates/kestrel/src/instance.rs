@@ -47,8 +47,9 @@ pub(crate) enum RunOutcome {
 pub struct RawInstance {
     module: Module,
     backend: Backend,
-    // Cached: the typed call paths ask for every argument they marshal.
+    // Cached: the typed call paths ask for every argument they marshal, and every call for SP.
     is_64_bit: bool,
+    default_sp: RegValue,
     limits: MemoryLimits,
     cache_size_limit: Option<SetCacheSizeLimitArgs>,
 }
@@ -61,7 +62,8 @@ impl RawInstance {
     pub(crate) fn new(module: Module) -> RawInstance {
         let backend = Backend::Interpreter(Box::new(module.interpreter().instantiate()));
         let is_64_bit = module.is_64_bit();
-        RawInstance { module, backend, is_64_bit, limits: MemoryLimits::default(), cache_size_limit: None }
+        let default_sp = module.default_sp();
+        RawInstance { module, backend, is_64_bit, default_sp, limits: MemoryLimits::default(), cache_size_limit: None }
     }
 
     pub fn module(&self) -> &Module {
@@ -188,9 +190,10 @@ impl RawInstance {
     ///
     /// # Panics
     /// If `args` has more than nine elements.
+    #[inline]
     pub fn prepare_call_untyped(&mut self, pc: ProgramCounter, args: &[RegValue]) {
         assert!(args.len() <= Reg::ARG_REGS.len(), "too many arguments: {} (at most 9)", args.len());
-        let sp = self.module.default_sp();
+        let sp = self.default_sp;
         // Dispatch on the backend once for the whole set-up.
         match &mut self.backend {
             Backend::Interpreter(instance) => {
