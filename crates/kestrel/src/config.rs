@@ -294,8 +294,9 @@ impl Config {
         self.allow_dynamic_paging
     }
 
-    /// Module caching (not implemented in this version: enabling it only logs a warning).
-    /// Env: `POLKAVM_CACHE_ENABLED`.
+    /// Module caching (`api.md` §11): [`crate::Module::from_blob`] returns the existing module
+    /// for an equal key and [`crate::Module::from_cache`] finds it. Needs the cargo feature
+    /// `module-cache`; without it, enabling only logs a warning. Env: `POLKAVM_CACHE_ENABLED`.
     pub fn set_cache_enabled(&mut self, value: bool) -> &mut Self {
         self.cache_enabled = value;
         self
@@ -305,7 +306,9 @@ impl Config {
         self.cache_enabled
     }
 
-    /// How many dropped modules the module cache keeps. Env: `POLKAVM_LRU_CACHE_SIZE`.
+    /// How many dropped modules the module cache keeps for revival, least recently dropped
+    /// evicted first (0 = a module is forgotten when its last handle is dropped).
+    /// Env: `POLKAVM_LRU_CACHE_SIZE`.
     pub fn set_lru_cache_size(&mut self, value: u32) -> &mut Self {
         self.lru_cache_size = value;
         self

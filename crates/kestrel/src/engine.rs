@@ -11,6 +11,9 @@ pub(crate) struct EngineState {
     pub backend: BackendKind,
     pub allow_dynamic_paging: bool,
     pub default_cost_model: CostModelKind,
+    /// The module cache, when enabled (`api.md` §11).
+    #[cfg(feature = "module-cache")]
+    pub module_cache: Option<Arc<crate::module_cache::ModuleCache>>,
 }
 
 /// Validated engine-wide state; cheap to clone and shareable between threads.
@@ -50,14 +53,20 @@ impl Engine {
         if !config.sandboxing_enabled {
             tracing::warn!("security sandboxing is disabled; this is only meant for debugging");
         }
+        #[cfg(not(feature = "module-cache"))]
         if config.cache_enabled {
-            tracing::warn!("module caching was requested, but this version of Kestrel has no module cache");
+            tracing::warn!(
+                "module caching was requested, but Kestrel was built without the `module-cache` feature; \
+                 modules will not be cached"
+            );
         }
         tracing::debug!(%backend, "created an engine");
         Ok(Engine(Arc::new(EngineState {
             backend,
             allow_dynamic_paging: config.allow_dynamic_paging,
             default_cost_model: config.default_cost_model.clone().unwrap_or_else(CostModelKind::naive),
+            #[cfg(feature = "module-cache")]
+            module_cache: config.cache_enabled.then(|| crate::module_cache::ModuleCache::new(config.lru_cache_size)),
         })))
     }
 

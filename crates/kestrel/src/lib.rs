@@ -42,6 +42,8 @@ mod instance;
 mod interpreter;
 mod linker;
 mod module;
+#[cfg(feature = "module-cache")]
+mod module_cache;
 mod module_config;
 mod types;
 

@@ -28,9 +28,47 @@ pub(crate) struct ModuleInner {
     pub compiled: Compiled,
 }
 
+/// What a [`Module`] shares between its clones: the compiled module, plus (module cache) the
+/// link that returns it to the cache when the last clone is dropped.
+pub(crate) struct ModuleHandle {
+    pub(crate) inner: Arc<ModuleInner>,
+    #[cfg(feature = "module-cache")]
+    pub(crate) cache_link: Option<crate::module_cache::CacheLink>,
+}
+
+impl ModuleHandle {
+    #[cfg(feature = "module-cache")]
+    pub(crate) fn new(inner: Arc<ModuleInner>, cache_link: Option<crate::module_cache::CacheLink>) -> Self {
+        ModuleHandle { inner, cache_link }
+    }
+
+    fn uncached(inner: ModuleInner) -> Self {
+        ModuleHandle {
+            inner: Arc::new(inner),
+            #[cfg(feature = "module-cache")]
+            cache_link: None,
+        }
+    }
+}
+
+impl core::ops::Deref for ModuleHandle {
+    type Target = ModuleInner;
+
+    #[inline]
+    fn deref(&self) -> &ModuleInner {
+        &self.inner
+    }
+}
+
+impl core::fmt::Debug for ModuleHandle {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(&*self.inner, f)
+    }
+}
+
 /// A program ready to be instantiated. Cheap to clone (shared) and thread-safe.
 #[derive(Clone, Debug)]
-pub struct Module(pub(crate) Arc<ModuleInner>);
+pub struct Module(pub(crate) Arc<ModuleHandle>);
 
 impl Module {
     /// Parses `bytes` (parse errors are validation failures) and compiles the program.
@@ -43,16 +81,31 @@ impl Module {
     /// engine; the cost model (per-instruction metering needs the built-in naive model; the full
     /// model is not implemented); JamV1 code validity; the memory map; the strict-mode checks of
     /// `runtime.md` §12; then the backend compiles.
+    ///
+    /// With the module cache (feature `module-cache`, [`crate::Config::set_cache_enabled`]), a
+    /// module of an equal key is returned instead once the cost-model checks have passed (the
+    /// later checks depend only on the key): see [`Module::from_cache`].
     pub fn from_blob(engine: &Engine, config: &ModuleConfig, blob: ProgramBlob) -> Result<Module, CompileError> {
         if config.dynamic_paging && !engine.0.allow_dynamic_paging {
             return Err(ErrorKind::DynamicPagingNotEnabled.into());
         }
-        let cost_model = config.cost_model.clone().unwrap_or_else(|| engine.0.default_cost_model.clone());
+        let cost_model = resolved_cost_model(engine, config);
         if config.per_instruction_metering && !cost_model.is_naive() {
             return Err(ErrorKind::PerInstructionMeteringNeedsNaiveCostModel.into());
         }
         let CostModelKind::Simple(simple_model) = &cost_model else {
             return Err(ErrorKind::FullCostModelNotSupported.into());
+        };
+        #[cfg(feature = "module-cache")]
+        let cached = match &engine.0.module_cache {
+            Some(cache) => {
+                let key = crate::module_cache::CacheKey::new(config, &cost_model, &blob);
+                if let Some(module) = cache.get(&key) {
+                    return Ok(module);
+                }
+                Some((cache, key))
+            }
+            None => None,
         };
         tracing::trace!(bits = if blob.is_64_bit() { 64 } else { 32 }, isa = %blob.isa(), "creating a module");
 
@@ -81,13 +134,29 @@ impl Module {
             BackendKind::Compiler => return Err(ErrorKind::UnsupportedBackend(backend).into()),
         };
 
-        Ok(Module(Arc::new(ModuleInner { backend, blob, config: config.clone(), cost_model, memory_map, compiled })))
+        let inner = ModuleInner { backend, blob, config: config.clone(), cost_model, memory_map, compiled };
+        #[cfg(feature = "module-cache")]
+        if let Some((cache, key)) = cached {
+            return Ok(cache.insert(key, inner));
+        }
+        Ok(Module(Arc::new(ModuleHandle::uncached(inner))))
     }
 
-    /// Looks a module up in the module cache without compiling (there is no module cache in this
-    /// version, so always `None`).
-    pub fn from_cache(_engine: &Engine, _config: &ModuleConfig, _blob: &ProgramBlob) -> Option<Module> {
-        None
+    /// Looks a module up in the engine's module cache without compiling: a live module with an
+    /// equal key (`api.md` §11), or a dropped one revived from the LRU. `None` without the cache
+    /// (the feature `module-cache` is off, or [`crate::Config::set_cache_enabled`] is false).
+    pub fn from_cache(engine: &Engine, config: &ModuleConfig, blob: &ProgramBlob) -> Option<Module> {
+        #[cfg(feature = "module-cache")]
+        {
+            let cache = engine.0.module_cache.as_ref()?;
+            let key = crate::module_cache::CacheKey::new(config, &resolved_cost_model(engine, config), blob);
+            cache.get(&key)
+        }
+        #[cfg(not(feature = "module-cache"))]
+        {
+            let _ = (engine, config, blob);
+            None
+        }
     }
 
     /// A fresh instance: zeroed registers, gas 0, memory initialised from the program.
@@ -198,6 +267,11 @@ impl Module {
             Compiled::Interpreter(module) => module,
         }
     }
+}
+
+/// The module's cost model, else the engine's default.
+fn resolved_cost_model(engine: &Engine, config: &ModuleConfig) -> CostModelKind {
+    config.cost_model.clone().unwrap_or_else(|| engine.0.default_cost_model.clone())
 }
 
 /// Module-creation checks of strict mode (`runtime.md` §12).

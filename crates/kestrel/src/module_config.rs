@@ -100,8 +100,9 @@ impl ModuleConfig {
         self.strict
     }
 
-    /// Module-cache key by content hash instead of by blob identity (stored; there is no module
-    /// cache in this version).
+    /// Module-cache key by the blob's contents instead of by its identity (`api.md` §11): blobs
+    /// parsed separately from equal bytes share a module. Costs a hash of the whole blob per
+    /// lookup.
     pub fn set_cache_by_hash(&mut self, value: bool) -> &mut Self {
         self.cache_by_hash = value;
         self

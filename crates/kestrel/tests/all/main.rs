@@ -15,6 +15,7 @@ mod host_calls;
 mod jam_vectors;
 mod marshalling;
 mod memory;
+mod module_cache;
 mod polkavm_parity;
 mod step_tracing;
 mod strict;
