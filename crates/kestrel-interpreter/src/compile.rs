@@ -691,6 +691,66 @@ mod tests {
         }
     }
 
+    /// Random instruction streams in every instruction set, then damaged (bytes changed, bitmask
+    /// bits flipped, code cut short): odd items (gaps, overhangs, unassigned opcodes) for the
+    /// lookups. The §3.6 case has its own test below.
+    #[test]
+    fn block_lookups_match_the_search_on_random_code() {
+        use kestrel_program::{Args, Format, Instruction};
+
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |below: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % below.max(1)
+        };
+        for round in 0..400 {
+            let isa = InstructionSetKind::ALL[round % 4];
+            let opcodes: Vec<Opcode> = Opcode::ALL.iter().copied().filter(|opcode| opcode.is_in(isa)).collect();
+            let mut code = Vec::new();
+            let mut starts = Vec::new();
+            for _ in 0..next(40) + 1 {
+                let opcode = opcodes[next(opcodes.len() as u64) as usize];
+                let reg = Reg::ALL[next(13) as usize];
+                let imm = next(1 << 20) as u32;
+                let args = match opcode.format() {
+                    Format::None => Args::None,
+                    Format::Imm => Args::Imm { imm },
+                    Format::Offset => Args::Offset { target: imm % 128 },
+                    Format::RegImm => Args::RegImm { reg, imm },
+                    Format::RegImm64 => Args::RegImm64 { reg, imm: u64::from(imm) << 20 },
+                    Format::RegImmImm => Args::RegImmImm { reg, imm1: imm, imm2: imm >> 3 },
+                    Format::RegImmOffset => Args::RegImmOffset { reg, imm, target: imm % 128 },
+                    Format::ImmImm => Args::ImmImm { imm1: imm, imm2: imm >> 5 },
+                    Format::RegReg => Args::RegReg { reg1: reg, reg2: Reg::A1 },
+                    Format::RegRegImm => Args::RegRegImm { reg1: reg, reg2: Reg::A2, imm },
+                    Format::RegRegOffset => Args::RegRegOffset { reg1: reg, reg2: Reg::A3, target: imm % 128 },
+                    Format::RegRegReg => Args::RegRegReg { reg1: reg, reg2: Reg::A4, reg3: Reg::T0 },
+                    Format::RegRegImmImm => Args::RegRegImmImm { reg1: reg, reg2: Reg::T1, imm1: imm, imm2: 7 },
+                };
+                let Some(instruction) = Instruction::new(opcode, args) else { continue };
+                let pc = code.len() as u32;
+                if instruction.encode(isa, pc, &mut code).is_ok() {
+                    starts.push(pc);
+                }
+            }
+            let mut bitmask = vec![0u8; code.len().div_ceil(8)];
+            for start in starts {
+                bitmask[start as usize / 8] |= 1 << (start % 8);
+            }
+            for _ in 0..next(4) {
+                let at = next(code.len() as u64) as usize;
+                match next(3) {
+                    0 => code[at] = next(256) as u8,
+                    1 => bitmask[at / 8] ^= 1 << (at % 8),
+                    _ => code.truncate(at),
+                }
+            }
+            check_lookups(&format!("round {round}"), Code::new(isa, &code, &bitmask));
+        }
+    }
+
     /// §3.6: a zero-length `invalid` at the start of a block ends the previous block; an entry
     /// there runs the `invalid` (of the previous block) first.
     #[test]
