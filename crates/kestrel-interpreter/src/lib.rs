@@ -10,7 +10,7 @@ mod compile;
 mod execute;
 mod fuse;
 mod instance;
-pub mod memory;
+mod memory;
 mod ops;
 mod paging;
 mod profile;

@@ -11,8 +11,6 @@ use crate::{MemoryAccessError, MemoryProtection};
 
 /// Lowest guest-accessible address.
 pub const ADDRESS_SPACE_BOTTOM: u32 = 0x10000;
-/// First address past the highest accessible region (and the return-to-host address).
-pub const ADDRESS_SPACE_TOP: u32 = 0xFFFF_0000;
 
 /// Smallest backing allocation step.
 const MIN_BACKING: u64 = 4096;
@@ -122,10 +120,6 @@ impl Memory {
         memory.aux_accessible = 0;
         memory.paged = Some(PagedMemory::new(layout.page_size));
         memory
-    }
-
-    pub fn layout(&self) -> &Layout {
-        &self.layout
     }
 
     pub fn set_limits(&mut self, limits: MemoryLimits) {

@@ -244,7 +244,7 @@ for_each_kind!(define_kinds);
 
 impl Kind {
     /// Kinds whose `x` is a static target (an op index once compiled).
-    pub fn has_target(self) -> bool {
+    pub const fn has_target(self) -> bool {
         use Kind as K;
         matches!(
             self,
