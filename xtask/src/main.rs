@@ -22,7 +22,8 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  test           cargo fmt --check, clippy -D warnings, the workspace tests, cargo check of fuzz/
+  test           cargo fmt --check, clippy -D warnings, the workspace tests (and kestrel with
+                 module-cache), cargo check of fuzz/
   bench [--quick] [--reps R] [--no-doom] [--no-write]
                  guest benchmarks and DOOM against polkavm 0.37: ratio table, docs/benchmarks.md section + SVG
   build-guests [--check]
@@ -101,6 +102,21 @@ fn test() -> Result<()> {
     clippy.args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
     step("cargo clippy --workspace --all-targets -- -D warnings", clippy)?;
 
+    // Optional features that the workspace build leaves off.
+    let mut clippy_cache = cargo();
+    clippy_cache.args([
+        "clippy",
+        "-p",
+        "kestrel",
+        "--all-targets",
+        "--features",
+        "module-cache",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    step("cargo clippy -p kestrel --all-targets --features module-cache -- -D warnings", clippy_cache)?;
+
     // The fuzz crate is outside the workspace (it needs nightly tooling to run), but it must keep
     // compiling against the library on stable.
     let fuzz_manifest = workspace_root().join("fuzz").join("Cargo.toml");
@@ -130,10 +146,18 @@ fn test() -> Result<()> {
         doc.args(["test", "--workspace", "--doc"]);
         step("cargo test --workspace --doc", doc)?;
 
+        let mut cache = cargo();
+        cache.args(["nextest", "run", "-p", "kestrel", "--features", "module-cache", "--no-fail-fast"]);
+        step("cargo nextest run -p kestrel --features module-cache", cache)?;
+
         let mut nextest = cargo();
         nextest.args(["nextest", "run", "--workspace", "--no-fail-fast"]);
         step("cargo nextest run --workspace", nextest)?;
     } else {
+        let mut cache = cargo();
+        cache.args(["test", "-p", "kestrel", "--features", "module-cache", "--no-fail-fast"]);
+        step("cargo test -p kestrel --features module-cache", cache)?;
+
         let mut test = cargo();
         test.args(["test", "--workspace", "--no-fail-fast"]);
         cargo_test_with_summary(test)?;
