@@ -123,6 +123,7 @@ pub struct ProgramBlobBuilder {
     code: Vec<Instruction>,
     custom_sections: Vec<(u8, Vec<u8>)>,
     options: EncodeOptions,
+    keep_zero_jump_table: bool,
 }
 
 impl ProgramBlobBuilder {
@@ -141,6 +142,7 @@ impl ProgramBlobBuilder {
             code: Vec::new(),
             custom_sections: Vec::new(),
             options: EncodeOptions::default(),
+            keep_zero_jump_table: false,
         }
     }
 
@@ -158,6 +160,13 @@ impl ProgramBlobBuilder {
     /// raw 240) instead of `trap`.
     pub fn set_invalid_as_undecodable(&mut self, value: bool) {
         self.options.invalid_as_undecodable = value;
+    }
+
+    /// Kestrel extension: write a non-empty jump table whose entries are all 0 with entry size 1.
+    /// PolkaVM's writer gives it entry size 0, which the parser reads as an empty jump table
+    /// (`blob-format.md` quirk Q6), so every dynamic jump through it traps.
+    pub fn set_keep_zero_jump_table(&mut self, value: bool) {
+        self.keep_zero_jump_table = value;
     }
 
     pub fn set_ro_data_size(&mut self, size: u32) {
@@ -376,7 +385,10 @@ impl ProgramBlobBuilder {
 
     fn code_payload(&self, laid_out: &layout::CodeLayout, jump_table: &[u32]) -> Result<Vec<u8>, BuildError> {
         let code = &laid_out.code;
-        let entry_size = jump_table_entry_size(jump_table);
+        let mut entry_size = jump_table_entry_size(jump_table);
+        if self.keep_zero_jump_table && !jump_table.is_empty() {
+            entry_size = entry_size.max(1);
+        }
         let mut payload = Vec::new();
         write_varint(length_u32(jump_table.len(), "jump table")?, &mut payload);
         payload.push(entry_size);
@@ -458,5 +470,22 @@ mod tests {
         assert_eq!(basic_block_starts(&[]), Vec::<usize>::new());
         assert_eq!(basic_block_starts(&[ecalli, ecalli, trap, trap, ecalli]), [0, 3, 4]);
         assert_eq!(basic_block_starts(&[trap, trap]), [0, 1]);
+    }
+
+    #[test]
+    fn a_zero_jump_table_is_dropped_like_polkavm_unless_kept() {
+        let mut builder = ProgramBlobBuilder::new(InstructionSetKind::JamV1);
+        builder.push(Instruction { opcode: Opcode::Trap, args: Args::None });
+        builder.add_jump_table_entry(0);
+        let build = |builder: &ProgramBlobBuilder| {
+            let bytes = builder.to_vec().unwrap();
+            let table: Vec<u32> =
+                crate::ProgramBlob::parse(bytes.as_slice().into()).unwrap().jump_table().iter().collect();
+            (bytes[13..].to_vec(), table)
+        };
+        // Section 6: count 1, entry size 0, code length 1, trap, bitmask; then the end marker.
+        assert_eq!(build(&builder), (alloc::vec![6, 5, 1, 0, 1, 0, 1, 0], alloc::vec![]));
+        builder.set_keep_zero_jump_table(true);
+        assert_eq!(build(&builder), (alloc::vec![6, 6, 1, 1, 1, 0, 0, 1, 0], alloc::vec![0]));
     }
 }
