@@ -1,10 +1,13 @@
-//! Arbitrary bytes through the container parser and the raw JAM code reader, then through every
-//! accessor. Run with `cargo +nightly fuzz run parse_blob` from the repository root.
+//! Arbitrary bytes through every reader of untrusted bytes: the container parser, the raw JAM code
+//! reader (each instruction set) and the cost-model reader. Every blob that parses goes through
+//! every accessor, the decoder's consistency checks, the listings and the disassemble → assemble
+//! round trip. Run with `cargo xtask fuzz parse_blob` (or `cargo +nightly fuzz run parse_blob`).
 
 #![no_main]
 
-use kestrel_program::blob::{BlobKind, ProgramBlob};
 use kestrel_program::InstructionSetKind;
+use kestrel_program::blob::{BlobKind, ProgramBlob};
+use kestrel_program::cost::CostModel;
 use libfuzzer_sys::fuzz_target;
 
 /// Touches every accessor and checks the invariants a successful parse promises.
@@ -41,10 +44,17 @@ fn walk(blob: &ProgramBlob) {
     assert!(table.entry_size() <= 4);
     assert_eq!(table.iter().count(), table.len() as usize);
     assert_eq!(table.get(table.len()), None);
+    for (index, entry) in (0..).zip(table.iter()) {
+        assert_eq!(table.get(index), Some(entry));
+    }
 
     let imports = blob.imports();
     assert!(imports.len() <= 1024);
     assert_eq!(imports.iter().count(), imports.len() as usize);
+    for (index, import) in (0..).zip(imports.iter()) {
+        assert_eq!(imports.get(index), import);
+    }
+    assert_eq!(imports.get(imports.len()), None);
 
     let exports = blob.exports().count();
     assert!(exports <= blob.exports_payload().len());
@@ -53,6 +63,10 @@ fn walk(blob: &ProgramBlob) {
         let _ = blob.debug_string(offset);
     }
     let _ = blob.clone().unique_id();
+
+    let items = kestrel_fuzz::check_code(blob.code_view());
+    kestrel_fuzz::check_listings(blob, &items);
+    kestrel_fuzz::check_round_trip(blob, &items);
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -78,5 +92,8 @@ fuzz_target!(|data: &[u8]| {
                 let _ = error.to_string();
             }
         }
+    }
+    if let Ok(model) = CostModel::deserialize(data) {
+        assert_eq!(model.serialize(), data);
     }
 });

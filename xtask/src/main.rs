@@ -5,6 +5,7 @@
 //! - `bench [--quick] [--reps R] [--no-doom] [--no-write]`: guest benchmarks and DOOM against
 //!   polkavm 0.37; prints the ratio table and regenerates its section of docs/benchmarks.md.
 //! - `build-guests [--check]`: rebuild guest-programs/output/ from the C sources (or check it).
+//! - `fuzz [--seconds N] [TARGET...]`: run the cargo-fuzz targets on nightly (not part of `test`).
 
 #![allow(clippy::print_stdout, clippy::print_stderr, reason = "a command-line tool reports progress on the terminal")]
 
@@ -16,6 +17,7 @@ use std::process::{Command, ExitCode, Stdio};
 use anyhow::{Context, Result, bail};
 
 mod bench_report;
+mod fuzz;
 mod guests;
 
 const USAGE: &str = "\
@@ -27,7 +29,10 @@ commands:
   bench [--quick] [--reps R] [--no-doom] [--no-write]
                  guest benchmarks and DOOM against polkavm 0.37: ratio table, docs/benchmarks.md section + SVG
   build-guests [--check]
-                 rebuild guest-programs/output/*.polkavm with clang-19 + polkavm-linker (--check: compare only)";
+                 rebuild guest-programs/output/*.polkavm with clang-19 + polkavm-linker (--check: compare only)
+  fuzz [--seconds N] [TARGET...]
+                 run the fuzz targets (default: all) for N seconds each (default 60) with cargo +nightly fuzz;
+                 skips with a message when nightly or cargo-fuzz is missing";
 
 /// Exit code for subcommands that exist in the plan but are not written yet.
 const NOT_IMPLEMENTED: u8 = 2;
@@ -38,6 +43,7 @@ fn main() -> ExitCode {
         Some("test") if args.len() == 1 => test(),
         Some("bench") => guests::bench(&args[1..]),
         Some("build-guests") => guests::build_guests(&args[1..]),
+        Some("fuzz") => fuzz::fuzz(&args[1..]),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -111,6 +111,7 @@ pub struct ProgramBlobBuilder {
     code: Vec<Instruction>,
     custom_sections: Vec<(u8, Vec<u8>)>,
     options: EncodeOptions,
+    keep_zero_jump_table: bool,
 }
 
 impl ProgramBlobBuilder {
@@ -129,6 +130,7 @@ impl ProgramBlobBuilder {
             code: Vec::new(),
             custom_sections: Vec::new(),
             options: EncodeOptions::default(),
+            keep_zero_jump_table: false,
         }
     }
 
@@ -146,6 +148,13 @@ impl ProgramBlobBuilder {
     /// raw 240) instead of `trap`.
     pub fn set_invalid_as_undecodable(&mut self, value: bool) {
         self.options.invalid_as_undecodable = value;
+    }
+
+    /// Kestrel extension: write a non-empty jump table whose entries are all 0 with entry size 1.
+    /// PolkaVM's writer gives it entry size 0, which the parser reads as an empty jump table
+    /// (`blob-format.md` quirk Q6), so every dynamic jump through it traps.
+    pub fn set_keep_zero_jump_table(&mut self, value: bool) {
+        self.keep_zero_jump_table = value;
     }
 
     pub fn set_ro_data_size(&mut self, size: u32) {
@@ -309,7 +318,11 @@ impl ProgramBlobBuilder {
             imports: &self.imports,
             exports,
             jump_table,
-            jump_table_entry_size: jump_table_entry_size(jump_table),
+            jump_table_entry_size: if self.keep_zero_jump_table && !jump_table.is_empty() {
+                jump_table_entry_size(jump_table).max(1)
+            } else {
+                jump_table_entry_size(jump_table)
+            },
             code: &laid_out.code,
             bitmask: &self.bitmask(laid_out),
             custom_sections: &self.custom_sections,
@@ -359,5 +372,22 @@ mod tests {
         assert_eq!(basic_block_starts(&[]), Vec::<usize>::new());
         assert_eq!(basic_block_starts(&[ecalli, ecalli, trap, trap, ecalli]), [0, 3, 4]);
         assert_eq!(basic_block_starts(&[trap, trap]), [0, 1]);
+    }
+
+    #[test]
+    fn a_zero_jump_table_is_dropped_like_polkavm_unless_kept() {
+        let mut builder = ProgramBlobBuilder::new(InstructionSetKind::JamV1);
+        builder.push(Instruction { opcode: Opcode::Trap, args: Args::None });
+        builder.add_jump_table_entry(0);
+        let build = |builder: &ProgramBlobBuilder| {
+            let bytes = builder.to_vec().unwrap();
+            let table: Vec<u32> =
+                crate::ProgramBlob::parse(bytes.as_slice().into()).unwrap().jump_table().iter().collect();
+            (bytes[13..].to_vec(), table)
+        };
+        // Section 6: count 1, entry size 0, code length 1, trap, bitmask; then the end marker.
+        assert_eq!(build(&builder), (alloc::vec![6, 5, 1, 0, 1, 0, 1, 0], alloc::vec![]));
+        builder.set_keep_zero_jump_table(true);
+        assert_eq!(build(&builder), (alloc::vec![6, 6, 1, 1, 1, 0, 0, 1, 0], alloc::vec![0]));
     }
 }

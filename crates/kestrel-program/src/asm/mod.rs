@@ -5,9 +5,11 @@
 //! instructions whose targets are basic-block indices, exports, jump table, imports, memory
 //! configuration), and [`assemble`] feeds that to the blob builder.
 //!
-//! Every program PolkaVM's assembler accepts produces the same program here, with one deliberate
-//! exception: `X = Y if Z != 0` / `X = I if Z != 0` assemble to `cmov_if_not_zero(_imm)`, not to
-//! the inverted `cmov_if_zero(_imm)` PolkaVM 0.37 emits.
+//! Every program PolkaVM's assembler accepts produces the same program here, with deliberate
+//! exceptions where PolkaVM 0.37's output is broken: `X = Y if Z != 0` / `X = I if Z != 0`
+//! assemble to `cmov_if_not_zero(_imm)`, not to the inverted `cmov_if_zero(_imm)`; a jump table
+//! whose entries all point at offset 0 is kept instead of being written as empty; and a blob the
+//! parser would reject (data larger than its declared size, too many imports) is an error.
 
 mod alu;
 mod directives;
@@ -22,6 +24,7 @@ pub use alu::{Lowering, OPERATORS, OperatorRow, SEARCH_ORDER};
 pub use directives::parse_symbol;
 pub use operands::{Immediate, parse_full_immediate, parse_simple_immediate};
 
+use crate::blob::{ParseError, ProgramBlob};
 pub use crate::builder::ExportTarget;
 use crate::builder::{BuildError, ProgramBlobBuilder, Referrer};
 use crate::instruction::{Args, Instruction};
@@ -53,6 +56,11 @@ pub enum AssembleError {
     /// `line` is the source line of the offending instruction, when the builder names one.
     #[error("{error}")]
     Build { line: Option<usize>, error: BuildError },
+    /// The builder wrote a blob that the container parser rejects, e.g. `%ro_data` longer than
+    /// `%ro_data_size` or more than 1024 `%import`s. PolkaVM 0.37's assembler returns such blobs;
+    /// Kestrel reports them, since no loader accepts them.
+    #[error("failed to build a program: the blob would not load ({error})")]
+    Unloadable { error: ParseError },
 }
 
 impl AssembleError {
@@ -65,7 +73,7 @@ impl AssembleError {
             | Self::DuplicateLabel { line, .. }
             | Self::UndefinedLabel { line, .. } => Some(line),
             Self::Build { line, .. } => line,
-            Self::NoIsa => None,
+            Self::NoIsa | Self::Unloadable { .. } => None,
         }
     }
 }
@@ -148,7 +156,13 @@ struct Parser<'a> {
 /// Assembles text into a `.polkavm` blob. `default_isa` is used when the text has no `%isa`.
 pub fn assemble(default_isa: Option<InstructionSetKind>, text: &str) -> Result<Vec<u8>, AssembleError> {
     let program = parse(default_isa, text)?;
-    program.to_builder().to_vec().map_err(|error| program.build_error(error))
+    let blob = program.to_builder().to_vec().map_err(|error| program.build_error(error))?;
+    // The builder writes what it is given (like PolkaVM's); check the result against the parser so
+    // that an assembled blob always loads.
+    match ProgramBlob::parse(blob.as_slice().into()) {
+        Ok(_) => Ok(blob),
+        Err(error) => Err(AssembleError::Unloadable { error }),
+    }
 }
 
 impl Program {
@@ -165,10 +179,12 @@ impl Program {
 
     /// A blob builder loaded with this program. `invalid` is written as an undecodable opcode so
     /// that it decodes back as `invalid` (PolkaVM's assembler has no `invalid`, so this changes
-    /// nothing for its programs).
+    /// nothing for its programs), and a jump table whose entries all point at offset 0 is kept
+    /// (PolkaVM's writer drops it, see [`ProgramBlobBuilder::set_keep_zero_jump_table`]).
     pub fn to_builder(&self) -> ProgramBlobBuilder {
         let mut builder = ProgramBlobBuilder::new(self.isa);
         builder.set_invalid_as_undecodable(true);
+        builder.set_keep_zero_jump_table(true);
         builder.set_ro_data_size(self.ro_data_size);
         builder.set_rw_data_size(self.rw_data_size);
         builder.set_stack_size(self.stack_size);
@@ -369,5 +385,59 @@ fn parse_label_definition(text: &str) -> Option<(&str, bool)> {
         "" => Some((name, false)),
         "%no_fallthrough" => Some((name, true)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `assemble` fuzz target: data without (or larger than) its declared size used
+    /// to assemble into a blob the parser rejects.
+    #[test]
+    fn data_larger_than_its_declared_size_is_an_error() {
+        for (text, parse_error) in [
+            ("%ro_data = 81", ParseError::RoDataTooLarge),
+            ("%ro_data_size = 1\n%ro_data = 8182\ntrap", ParseError::RoDataTooLarge),
+            ("%rw_data = 00\ntrap", ParseError::RwDataTooLarge),
+        ] {
+            let error = assemble(Some(InstructionSetKind::Latest32), text).unwrap_err();
+            assert_eq!(error, AssembleError::Unloadable { error: parse_error.clone() }, "{text}");
+            assert_eq!(error.line(), None);
+            assert_eq!(
+                error.to_string(),
+                alloc::format!("failed to build a program: the blob would not load ({parse_error})")
+            );
+        }
+        assert!(assemble(Some(InstructionSetKind::Latest32), "%ro_data_size = 1\n%ro_data = 81\ntrap").is_ok());
+    }
+
+    #[test]
+    fn more_imports_than_the_container_allows_is_an_error() {
+        let with_imports = |count: usize| {
+            let imports: String = (0..count).map(|index| alloc::format!("%import = f{index}\n")).collect();
+            assemble(Some(InstructionSetKind::JamV1), &alloc::format!("{imports}trap"))
+        };
+        assert!(with_imports(1024).is_ok());
+        assert_eq!(with_imports(1025), Err(AssembleError::Unloadable { error: ParseError::TooManyImports }));
+    }
+
+    /// Found by the `parse_blob` fuzz target (disassemble → assemble round trip): a jump table
+    /// whose only entries point at offset 0 used to be written with entry size 0, which reads back
+    /// as an empty jump table.
+    #[test]
+    fn a_jump_table_pointing_at_offset_0_is_kept() {
+        for text in ["%jump_table = @_0\n@_0:\n    trap", "@start:\n    a0 = @start\n    jump [a0]"] {
+            for isa in InstructionSetKind::ALL {
+                let bytes = assemble(Some(isa), text).unwrap();
+                let blob = ProgramBlob::parse(bytes.into()).unwrap();
+                let table = blob.jump_table();
+                assert_eq!(
+                    (table.entry_size(), table.iter().collect::<Vec<_>>()),
+                    (1, alloc::vec![0]),
+                    "{isa}: {text}"
+                );
+            }
+        }
     }
 }
