@@ -212,11 +212,7 @@ impl Instance {
             Exit::Segfault(op, page_address, is_write_protected) => {
                 self.program_counter = pc_of(op);
                 self.resume = Resume::Op(op);
-                InterruptKind::Segfault(Segfault {
-                    page_address,
-                    page_size: module.layout.page_size,
-                    is_write_protected,
-                })
+                InterruptKind::Segfault(Segfault::new(page_address, module.layout.page_size, is_write_protected))
             }
             Exit::NotEnoughGas(op) => {
                 self.program_counter = pc_of(op);

@@ -24,14 +24,8 @@ use kestrel_program::{InstructionSetKind, ProgramBlob};
 
 use compile::{CompileInput, CompiledCode, GasMode};
 pub use instance::Instance;
+pub use kestrel_program::interrupt::{GasMeteringKind, InterruptKind, MemoryProtection, Segfault};
 pub use memory::{Layout, MemoryLimits};
-
-/// `GasMeteringKind` of `runtime.md` §9.1.
-#[derive(Copy, Clone, PartialEq, Eq, Debug, Hash)]
-pub enum GasMeteringKind {
-    Sync,
-    Async,
-}
 
 /// Per-module settings (the interpreter-relevant part of PolkaVM's `ModuleConfig`).
 #[derive(Clone, Debug)]
@@ -58,32 +52,6 @@ impl Default for ModuleConfig {
             cost_model: Arc::new(CostModel::naive()),
         }
     }
-}
-
-/// Why `run` stopped (`runtime.md` §8).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum InterruptKind {
-    Finished,
-    Trap,
-    Ecalli(u32),
-    Segfault(Segfault),
-    NotEnoughGas,
-    Step,
-}
-
-/// Details of a dynamic-paging fault.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub struct Segfault {
-    pub page_address: u32,
-    pub page_size: u32,
-    pub is_write_protected: bool,
-}
-
-/// `MemoryProtection` of the host API.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum MemoryProtection {
-    Read,
-    ReadWrite,
 }
 
 /// A failed host memory access (`api.md` §7).
@@ -148,6 +116,24 @@ impl Module {
             .aux_data_size(config.aux_data_size)
             .build()
             .map_err(|error| Error::ValidationFailed(error.to_string()))?;
+        Module::from_checked_blob(config, blob, memory_map)
+    }
+
+    /// Compiles a blob whose checks the caller has done: `memory_map` built from it with
+    /// `config`'s page and aux sizes, and (for JamV1) its code validated. The API crate does
+    /// both before choosing a backend, so they are not repeated.
+    pub fn from_checked_blob(
+        config: &ModuleConfig,
+        blob: &ProgramBlob,
+        memory_map: MemoryMap,
+    ) -> Result<Module, Error> {
+        let isa = blob.isa();
+        let code_view = Code::new(isa, blob.code(), blob.bitmask());
+        if config.per_instruction_metering && *config.cost_model != CostModel::naive() {
+            return Err(Error::ValidationFailed(
+                "per instruction metering is only supported with the naive cost model".into(),
+            ));
+        }
         let layout = Layout {
             page_size: memory_map.page_size(),
             ro_address: memory_map.ro_data_address(),

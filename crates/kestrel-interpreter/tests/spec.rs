@@ -399,11 +399,7 @@ fn parse_interrupt(text: &str) -> Result<InterruptKind, String> {
                     Some(address) => (address, true),
                     None => (rest, false),
                 };
-                InterruptKind::Segfault(Segfault {
-                    page_address: parse_u64(address)? as u32,
-                    page_size: 0,
-                    is_write_protected: protected,
-                })
+                InterruptKind::Segfault(Segfault::new(parse_u64(address)? as u32, 0, protected))
             } else {
                 return Err(format!("bad interrupt `{text}`"));
             }
@@ -517,7 +513,9 @@ fn run_case(text: &str, isa: Isa, mut trace: Option<&mut Vec<u32>>) -> Result<Op
                         }
                     };
                     let actual_cmp = match actual {
-                        InterruptKind::Segfault(s) => InterruptKind::Segfault(Segfault { page_size: 0, ..s }),
+                        InterruptKind::Segfault(s) => {
+                            InterruptKind::Segfault(Segfault::new(s.page_address, 0, s.is_write_protected))
+                        }
                         other => other,
                     };
                     if actual_cmp != expected {

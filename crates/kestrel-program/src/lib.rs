@@ -4,7 +4,8 @@
 //! four instruction sets and raw JAM code blobs ([`blob`]), instruction decoding with the basic-block
 //! and jump-target rules ([`decode`]), the single opcode table ([`opcode`]), encoding and the blob
 //! builder ([`encode`], [`builder`]), the text assembler ([`asm`]) and disassembler ([`disasm`]),
-//! and the guest memory map ([`memory_map`]).
+//! the guest memory map ([`memory_map`]), and the run-time types every backend reports in
+//! ([`interrupt`]).
 //!
 //! The crate is `no_std` + `alloc` and contains no `unsafe`. Every input is treated as hostile:
 //! malformed blobs produce typed errors, never panics.
@@ -23,6 +24,7 @@ pub mod decode;
 pub mod disasm;
 pub mod encode;
 pub mod instruction;
+pub mod interrupt;
 pub mod isa;
 pub mod memory_map;
 pub mod opcode;
@@ -38,6 +40,7 @@ pub use decode::{Code, JumpTargets};
 pub use disasm::{AssemblySource, InstructionFormat, to_assembly};
 pub use encode::EncodeError;
 pub use instruction::{Args, Instruction, ParsedInstruction};
+pub use interrupt::{GasMeteringKind, InterruptKind, MemoryProtection, Segfault};
 pub use isa::InstructionSetKind;
 pub use memory_map::{MemoryMap, MemoryMapBuilder, MemoryMapError};
 pub use opcode::{Control, Format, Opcode};

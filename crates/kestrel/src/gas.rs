@@ -5,14 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use kestrel_program::cost::CostModel;
 
-/// How gas is metered (`runtime.md` §9.1).
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
-pub enum GasMeteringKind {
-    /// Exact: execution stops before a basic block it cannot pay for.
-    Sync,
-    /// Cheaper: may overrun; only "finished within budget or not" is deterministic.
-    Async,
-}
+pub use kestrel_program::interrupt::GasMeteringKind;
 
 /// A shared, immutable [`CostModel`]: either a `'static` one or one behind an `Arc`.
 ///

@@ -110,7 +110,6 @@ impl RawInstance {
     ) -> Result<InterruptKind, Error> {
         match result {
             Ok(interrupt) => {
-                let interrupt = InterruptKind::from(interrupt);
                 if interrupt == InterruptKind::Trap {
                     tracing::debug!(pc = ?self.program_counter().map(|pc| pc.0), "guest trapped");
                 }
@@ -296,7 +295,7 @@ impl RawInstance {
     /// Whether the host may access `[address, address + length)` with `protection`.
     pub fn is_memory_accessible(&self, address: u32, length: u32, protection: MemoryProtection) -> bool {
         match &self.backend {
-            Backend::Interpreter(instance) => instance.is_memory_accessible(address, length, protection.into()),
+            Backend::Interpreter(instance) => instance.is_memory_accessible(address, length, protection),
         }
     }
 
@@ -341,7 +340,7 @@ impl RawInstance {
         self.check_page_range(address, length)?;
         match &mut self.backend {
             Backend::Interpreter(instance) => instance
-                .zero_memory_with_memory_protection(address, length, protection.into())
+                .zero_memory_with_memory_protection(address, length, protection)
                 .map_err(|error| MemoryAccessError::Error(Error::other(error.to_string()))),
         }
     }

@@ -129,7 +129,7 @@ impl Module {
 
         let compiled = match backend {
             BackendKind::Interpreter => {
-                Compiled::Interpreter(crate::interpreter::compile(config, simple_model.to_arc(), &blob)?)
+                Compiled::Interpreter(crate::interpreter::compile(config, simple_model.to_arc(), &blob, memory_map)?)
             }
             BackendKind::Compiler => return Err(ErrorKind::UnsupportedBackend(backend).into()),
         };

@@ -27,41 +27,7 @@ impl From<u32> for ProgramCounter {
     }
 }
 
-/// Details of a dynamic-paging fault (`runtime.md` §8).
-#[derive(Clone, PartialEq, Eq, Debug)]
-#[non_exhaustive]
-pub struct Segfault {
-    /// The page-aligned address of the page that is missing (or read-only, for a write).
-    pub page_address: u32,
-    /// The module's page size.
-    pub page_size: u32,
-    /// Whether the page exists but the access was a write to a read-only page.
-    pub is_write_protected: bool,
-}
-
-/// Why `run()` returned (`runtime.md` §8).
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub enum InterruptKind {
-    /// The guest jumped to [`RETURN_TO_HOST`].
-    Finished,
-    /// The guest trapped; not resumable.
-    Trap,
-    /// The guest executed `ecalli n`; handle it, then `run()` again.
-    Ecalli(u32),
-    /// Dynamic paging: a page must be mapped (or unprotected) before `run()` retries.
-    Segfault(Segfault),
-    /// Not enough gas.
-    NotEnoughGas,
-    /// Step tracing: about to execute the instruction at `program_counter()`.
-    Step,
-}
-
-/// The protection a host asks for in `is_memory_accessible` and dynamic-paging calls.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
-pub enum MemoryProtection {
-    Read,
-    ReadWrite,
-}
+pub use kestrel_program::interrupt::{InterruptKind, MemoryProtection, Segfault};
 
 /// The name of an import or export: raw bytes, usually UTF-8.
 #[derive(Copy, Clone, PartialEq, Eq, Hash)]

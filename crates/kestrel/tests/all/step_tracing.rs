@@ -31,7 +31,7 @@ fn verified_sequence() {
         let interrupt = instance.run().unwrap();
         let pc = instance.program_counter().map(|pc| pc.0);
         let next = instance.next_program_counter().map(|pc| pc.0);
-        trace.push((interrupt.clone(), pc, next, instance.gas()));
+        trace.push((interrupt, pc, next, instance.gas()));
         if interrupt == InterruptKind::Finished {
             break;
         }
