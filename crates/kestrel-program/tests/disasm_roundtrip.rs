@@ -97,12 +97,6 @@ fn real_blobs() {
         let text = blob_to_assembly(&blob).unwrap();
         let rebuilt = match assemble(None, &text) {
             Ok(rebuilt) => ProgramBlob::parse(ArcBytes::from(rebuilt)).unwrap(),
-            // Real blobs store e.g. `u16 [a5] = 0xffffffffffffffff`, which PolkaVM's syntax cannot
-            // express; skip until the Kestrel assembler accepts any 32-bit stored value.
-            Err(error) if !name.starts_with("example") && error.to_string().contains("immediate larger than") => {
-                eprintln!("skipped {name}: {error}");
-                continue;
-            }
             Err(error) => panic!("{name}: {error}"),
         };
         let (old, new) = (normalise_blob(&blob), normalise_blob(&rebuilt));
