@@ -22,7 +22,7 @@ mod layout;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::blob::writer::{Sections, TooLarge};
+use crate::blob::writer::{Sections, TooLarge, entry_size_to_write};
 use crate::encode::{EncodeError, EncodeOptions};
 use crate::instruction::{Args, Instruction};
 use crate::isa::InstructionSetKind;
@@ -318,11 +318,7 @@ impl ProgramBlobBuilder {
             imports: &self.imports,
             exports,
             jump_table,
-            jump_table_entry_size: if self.keep_zero_jump_table && !jump_table.is_empty() {
-                jump_table_entry_size(jump_table).max(1)
-            } else {
-                jump_table_entry_size(jump_table)
-            },
+            jump_table_entry_size: entry_size_to_write(jump_table, self.keep_zero_jump_table),
             code: &laid_out.code,
             bitmask: &self.bitmask(laid_out),
             custom_sections: &self.custom_sections,

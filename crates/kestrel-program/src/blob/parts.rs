@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 
 use super::error::ParseError;
-use super::writer::{Sections, jump_table_entry_size};
+use super::writer::{Sections, entry_size_to_write};
 use crate::isa::InstructionSetKind;
 use crate::memory_map::{VM_MAXIMUM_CODE_SIZE, VM_MAXIMUM_IMPORT_COUNT, VM_MAXIMUM_JUMP_TABLE_ENTRIES};
 
@@ -71,8 +71,7 @@ impl ProgramParts {
         }
 
         // A non-empty jump table gets entries of at least one byte, so all-zero entries survive.
-        let jump_table_entry_size =
-            if self.jump_table.is_empty() { 0 } else { jump_table_entry_size(&self.jump_table).max(1) };
+        let jump_table_entry_size = entry_size_to_write(&self.jump_table, true);
         let exports: Vec<(u32, &[u8])> = self.exports.iter().map(|(pc, name)| (*pc, &name[..])).collect();
         let sections = Sections {
             isa: self.isa,

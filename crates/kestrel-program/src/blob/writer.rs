@@ -44,6 +44,13 @@ pub fn jump_table_entry_size(entries: &[u32]) -> u8 {
     entries.iter().map(|&entry| bytes_for(entry)).max().unwrap_or(0)
 }
 
+/// The entry size to write: [`jump_table_entry_size`], but at least 1 for a non-empty table when
+/// `keep_zero` (all-zero entries at size 0 would read back as no table at all, quirk Q6).
+pub(crate) fn entry_size_to_write(entries: &[u32], keep_zero: bool) -> u8 {
+    let size = jump_table_entry_size(entries);
+    if keep_zero && !entries.is_empty() { size.max(1) } else { size }
+}
+
 fn length_u32(length: usize, what: &'static str) -> Result<u32, TooLarge> {
     u32::try_from(length).map_err(|_| TooLarge(what))
 }
