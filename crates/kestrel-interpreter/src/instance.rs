@@ -134,7 +134,7 @@ impl Instance {
         }
         self.clear_regs();
         self.set_reg(Reg::SP, self.module.default_sp());
-        self.set_reg(Reg::RA, 0xFFFF_0000);
+        self.set_reg(Reg::RA, u64::from(kestrel_program::decode::RETURN_TO_HOST_ADDRESS));
         for (&reg, &value) in Reg::ARG_REGS.iter().zip(args) {
             self.set_reg(reg, value);
         }

@@ -9,7 +9,7 @@ pub type Gas = i64;
 pub type RegValue = u64;
 
 /// Put this in `RA` so that the guest's final `ret` finishes execution.
-pub const RETURN_TO_HOST: u64 = 0xFFFF_0000;
+pub const RETURN_TO_HOST: u64 = kestrel_program::decode::RETURN_TO_HOST_ADDRESS as u64;
 
 /// A byte offset into the program's code.
 #[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]

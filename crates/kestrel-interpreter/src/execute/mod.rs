@@ -9,6 +9,9 @@
 //! instructions on DOOM but ran 12% slower than the `match` loop on this project's machine (AMD
 //! EPYC), so the `match` loop stays the only backend.
 
+use kestrel_program::decode::RETURN_TO_HOST_ADDRESS as RETURN_TO_HOST;
+use kestrel_program::reg::Reg;
+
 use crate::compile::{CompiledCode, NO_TARGET};
 use crate::memory::{Fault, Memory};
 use crate::ops::{Metering, Op};
@@ -21,12 +24,9 @@ mod match_loop;
 /// ([`crate::ops::ZERO_REG`]) and padding, so that every `u8` register operand is in bounds.
 pub type Registers = [u64; 256];
 
-/// The return-to-host address (`runtime.md` §2).
-const RETURN_TO_HOST: u32 = 0xFFFF_0000;
-
-const A0: usize = 7;
-const A1: usize = 8;
-const A2: usize = 9;
+const A0: usize = Reg::A0.index() as usize;
+const A1: usize = Reg::A1.index() as usize;
+const A2: usize = Reg::A2.index() as usize;
 
 /// Why the loop stopped; op indices identify the instruction.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
