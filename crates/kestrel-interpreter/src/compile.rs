@@ -63,6 +63,25 @@ pub struct CompiledCode {
     pub end_trap_cost: u64,
 }
 
+impl CompiledCode {
+    /// Code made of `ops` directly (one op per pc), for executor tests.
+    #[cfg(test)]
+    pub(crate) fn from_ops(ops: Vec<Op>) -> CompiledCode {
+        let code_len = ops.len() as u32;
+        let blocks = vec![BlockStart { pc: 0, op: 0, cost: 0 }];
+        CompiledCode {
+            op_pc: (0..code_len).collect(),
+            block_index: BlockIndex::new(code_len, &blocks),
+            blocks,
+            ops,
+            jump_table: Vec::new(),
+            code_len,
+            entry_charges_block: false,
+            end_trap_cost: 0,
+        }
+    }
+}
+
 /// What the compiler needs to know about the program.
 pub struct CompileInput<'a> {
     pub is_64_bit: bool,

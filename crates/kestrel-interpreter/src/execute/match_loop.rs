@@ -39,7 +39,7 @@ pub(super) fn run(
                 // op loaded all six fields before every dispatch; 5% more instructions on DOOM).
                 let Some(op) = vm.ops.get(vm.i) else { leave!(vm, Exit::Trap(vm.i.saturating_sub(1) as u32)) };
                 match op.kind {
-                    $( Kind::$base => finish!(vm, $base, op, 0, 1), )*
+                    $( Kind::$base => finish!(vm, $base, op, 0, 1, NOT_FORWARDED), )*
                     $( Kind::$name => fused!(vm, op; $($part),+), )*
                 }
             }

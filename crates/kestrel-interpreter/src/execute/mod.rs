@@ -14,11 +14,13 @@ use kestrel_program::reg::Reg;
 
 use crate::compile::{CompiledCode, NO_TARGET};
 use crate::memory::{Fault, Memory};
-use crate::ops::{Metering, Op};
+use crate::ops::{Kind, Metering, Op};
 
 #[macro_use]
 mod semantics;
 mod match_loop;
+#[cfg(test)]
+mod tests;
 
 /// The register file the ops run on: 13 guest registers, the always-zero slot
 /// ([`crate::ops::ZERO_REG`]) and padding, so that every `u8` register operand is in bounds.
@@ -40,6 +42,67 @@ pub enum Exit {
     /// Async out-of-gas; not resumable.
     NotEnoughGasAsync,
     Step(u32),
+}
+
+/// A register number that matches no `u8` operand (see `rd!` in `semantics.rs`).
+const NO_DEST: u16 = 256;
+/// What an op that writes no register passes on to the next op of its sequence.
+const NO_FORWARD: (u16, u64) = (NO_DEST, 0);
+/// The `$f` argument of an op outside a sequence: nothing forwarded.
+const NOT_FORWARDED: (u16, u16, u64) = (NO_DEST, NO_DEST, 0);
+
+/// Which operand of the next op of a fused sequence may take the previous op's result without
+/// a register-file reload (`rd!` in `semantics.rs`).
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Slot {
+    None,
+    A,
+    B,
+}
+
+/// The operand of `next` checked for the result of `prev`. Only the operand through which
+/// such pairs usually depend on each other is checked (a check that fails costs a taken branch):
+/// `b` of ALU ops and the address base of loads, `a` of branches and the value of stores. Pairs
+/// that usually do not depend on each other are not checked at all: post-increments (a load,
+/// then an add to its base), two counter updates, two loads or stores (register restores).
+const fn forward_slot(prev: Kind, next: Kind) -> Slot {
+    use Kind as K;
+    let prev_is_load =
+        matches!(prev, K::LoadU8 | K::LoadI8 | K::LoadU16 | K::LoadI16 | K::LoadU32 | K::LoadI32 | K::LoadU64);
+    let next_is_load =
+        matches!(next, K::LoadU8 | K::LoadI8 | K::LoadU16 | K::LoadI16 | K::LoadU32 | K::LoadI32 | K::LoadU64);
+    let next_is_add_imm = matches!(next, K::AddImm32 | K::AddImm64);
+    let writes_value = prev_is_load
+        || !matches!(
+            prev,
+            K::Nop
+                | K::StoreU8
+                | K::StoreU16
+                | K::StoreU32
+                | K::StoreU64
+                | K::StoreImmU8
+                | K::StoreImmU16
+                | K::StoreImmU32
+                | K::StoreImmU64
+                | K::CmovIfZero
+                | K::CmovIfNotZero
+                | K::CmovIfZeroImm
+                | K::CmovIfNotZeroImm
+        );
+    if !writes_value || (prev_is_load && (next_is_load || next_is_add_imm)) {
+        return Slot::None;
+    }
+    if matches!(prev, K::AddImm32 | K::AddImm64) && next_is_add_imm {
+        return Slot::None;
+    }
+    if matches!(next, K::StoreU8 | K::StoreU16 | K::StoreU32 | K::StoreU64) || next.has_target() {
+        return Slot::A;
+    }
+    if matches!(next, K::Nop | K::Jump | K::LoadImm | K::StoreImmU8 | K::StoreImmU16 | K::StoreImmU32 | K::StoreImmU64)
+    {
+        return Slot::None;
+    }
+    Slot::B
 }
 
 #[inline(always)]
