@@ -95,10 +95,6 @@ pub struct CompileInput<'a> {
     pub step_tracing: bool,
 }
 
-fn sx(imm: u32) -> u64 {
-    imm as i32 as i64 as u64
-}
-
 fn r(reg: Reg) -> u8 {
     reg.index()
 }
@@ -456,7 +452,8 @@ const fn kind_of(opcode: Opcode, is_64_bit: bool) -> Kind {
         O::Ecalli => K::Ecalli,
         O::Jump => K::Jump,
         O::JumpIndirect => K::JumpIndirect,
-        O::LoadImm | O::LoadImm64 => K::LoadImm,
+        O::LoadImm => K::LoadImm,
+        O::LoadImm64 => K::LoadImm64,
         O::LoadImmAndJump => K::LoadImmAndJump,
         O::LoadImmAndJumpIndirect => K::LoadImmAndJumpIndirect,
         O::LoadU8 | O::LoadIndirectU8 => K::LoadU8,
@@ -596,17 +593,17 @@ fn lower(item: &ParsedInstruction, input: &CompileInput<'_>, metering: Metering)
         Args::Offset { target } => Op::with(kind, 0, 0, 0, target, 0),
         Args::RegImm { reg, imm } => match opcode {
             O::JumpIndirect => Op::with(kind, 0, r(reg), 0, imm, 0),
-            O::LoadImm => Op::with(kind, r(reg), 0, 0, 0, sx(imm)),
+            O::LoadImm => Op::with(kind, r(reg), 0, 0, 0, imm as i32),
             // Absolute loads and stores: base register 0.
             _ => Op::with(kind, r(reg), ZERO_REG, 0, imm, 0),
         },
-        Args::RegImm64 { reg, imm } => Op::with(kind, r(reg), 0, 0, 0, imm),
-        Args::ImmImm { imm1, imm2 } => Op::with(kind, 0, ZERO_REG, 0, imm1, sx(imm2)),
-        Args::RegImmImm { reg, imm1, imm2 } => Op::with(kind, 0, r(reg), 0, imm1, sx(imm2)),
-        Args::RegImmOffset { reg, imm, target } => Op::with(kind, r(reg), 0, 0, target, sx(imm)),
+        Args::RegImm64 { reg, imm } => Op::with(kind, r(reg), 0, 0, imm as u32, (imm >> 32) as u32 as i32),
+        Args::ImmImm { imm1, imm2 } => Op::with(kind, 0, ZERO_REG, 0, imm1, imm2 as i32),
+        Args::RegImmImm { reg, imm1, imm2 } => Op::with(kind, 0, r(reg), 0, imm1, imm2 as i32),
+        Args::RegImmOffset { reg, imm, target } => Op::with(kind, r(reg), 0, 0, target, imm as i32),
         Args::RegRegOffset { reg1, reg2, target } => Op::with(kind, r(reg1), r(reg2), 0, target, 0),
-        Args::RegRegImm { reg1, reg2, imm } => Op::with(kind, r(reg1), r(reg2), 0, imm, sx(imm)),
-        Args::RegRegImmImm { reg1, reg2, imm1, imm2 } => Op::with(kind, r(reg1), r(reg2), 0, imm2, sx(imm1)),
+        Args::RegRegImm { reg1, reg2, imm } => Op::with(kind, r(reg1), r(reg2), 0, imm, imm as i32),
+        Args::RegRegImmImm { reg1, reg2, imm1, imm2 } => Op::with(kind, r(reg1), r(reg2), 0, imm2, imm1 as i32),
         Args::RegRegReg { reg1, reg2, reg3 } => Op::with(kind, r(reg1), r(reg2), r(reg3), 0, 0),
         Args::RegReg { reg1, reg2 } => match opcode {
             O::Sbrk => Op::with(kind, r(reg1), r(reg2), wide, 0, 0),

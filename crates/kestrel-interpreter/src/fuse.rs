@@ -145,18 +145,27 @@ pub(crate) use for_each_fusion;
 /// each first kind at all (most positions are rejected by that one bit).
 struct Candidates {
     by_first: Vec<Vec<(Kind, &'static [Kind])>>,
-    second: Vec<[u64; 4]>,
+    /// A bit set of second kinds per first kind, `WORDS` words each.
+    second: Vec<u64>,
+}
+
+const WORDS: usize = Kind::COUNT.div_ceil(64);
+
+impl Candidates {
+    fn may_follow(&self, first: usize, next: usize) -> bool {
+        self.second.get(first * WORDS + next / 64).is_some_and(|word| word >> (next % 64) & 1 != 0)
+    }
 }
 
 fn candidates() -> &'static Candidates {
     static CANDIDATES: std::sync::OnceLock<Candidates> = std::sync::OnceLock::new();
     CANDIDATES.get_or_init(|| {
-        let mut by_first = vec![Vec::new(); 256];
-        let mut second = vec![[0u64; 4]; 256];
+        let mut by_first = vec![Vec::new(); Kind::COUNT];
+        let mut second = vec![0u64; Kind::COUNT * WORDS];
         for &(fused, parts) in Kind::FUSED {
             by_first[parts[0] as usize].push((fused, parts));
             let next = parts[1] as usize;
-            second[parts[0] as usize][next / 64] |= 1 << (next % 64);
+            second[parts[0] as usize * WORDS + next / 64] |= 1 << (next % 64);
         }
         for list in &mut by_first {
             list.sort_by_key(|&(_, parts): &(Kind, &[Kind])| core::cmp::Reverse(parts.len()));
@@ -172,8 +181,7 @@ pub fn fuse(ops: &mut [Op]) {
     let base: Vec<Kind> = ops.iter().map(|op| op.kind).collect();
     for (k, op) in ops.iter_mut().enumerate() {
         let (first, Some(&next)) = (base[k] as usize, base.get(k + 1)) else { continue };
-        let next = next as usize;
-        if candidates.second[first][next / 64] >> (next % 64) & 1 == 0 {
+        if !candidates.may_follow(first, next as usize) {
             continue;
         }
         if let Some(&(fused, _)) = candidates.by_first[first].iter().find(|(_, parts)| base[k..].starts_with(parts)) {
@@ -192,7 +200,7 @@ mod tests {
         let ops = [
             Op::with(Kind::StoreU8, c, a, 0, 0, 0),
             Op::with(Kind::AddImm32, a, a, 0, 0, 1),
-            Op::with(Kind::AddImm32, b, b, 0, 0, u64::MAX),
+            Op::with(Kind::AddImm32, b, b, 0, 0, -1),
             Op::with(Kind::BranchNotEq, a, c, 0, 0, 0),
         ];
         let mut fused = ops;

@@ -11,6 +11,7 @@
 //! | `CmovIfZeroImm`, `CmovIfNotZeroImm` | d | cond | | | imm |
 //! | two registers (`MoveReg`, `SignExtend8`, ...) | d | s | | | |
 //! | `LoadImm` | d | | | | imm |
+//! | `LoadImm64` | d | | | low 32 bits | high 32 bits |
 //! | loads | d | base | | off | |
 //! | stores | s | base | | off | |
 //! | immediate stores | | base | | off | imm |
@@ -26,7 +27,8 @@
 //! | `Ecalli` | | | | imm | |
 //!
 //! Registers are `u8` indices into the register file (index [`ZERO_REG`] always holds 0, so
-//! absolute memory forms reuse the indirect ops), `imm` is sign-extended to 64 bits, `off` is an
+//! absolute memory forms reuse the indirect ops), `imm` is a 32-bit immediate sign-extended to 64
+//! bits where it is used (every immediate but `load_imm64`'s is one), `off` is an
 //! address displacement (added mod 2^32), `target` is an op index.
 //!
 //! A *fused* kind (`fuse.rs`) at op k does the work of ops k..k+n; it only changes op k's kind,
@@ -122,6 +124,8 @@ macro_rules! for_each_kind {
 
                 // ----- register/immediate -----
                 LoadImm,
+                /// `load_imm64`: a 64-bit immediate, in `x` (low half) and `y` (high half).
+                LoadImm64,
                 MoveReg,
                 AddImm32,
                 AddImm64,
@@ -224,7 +228,7 @@ macro_rules! define_kinds {
         /// What an op does. The base kinds are one instruction (or bookkeeping); the fused kinds
         /// after them are listed in `fuse.rs`.
         #[derive(Copy, Clone, PartialEq, Eq, Debug, Hash)]
-        #[repr(u8)]
+        #[repr(u16)]
         #[allow(non_camel_case_types, reason = "fused kinds are named after their parts: `AddImm32_BranchNotEq`")]
         pub enum Kind {
             $( $(#[$meta])* $base, )*
@@ -234,6 +238,9 @@ macro_rules! define_kinds {
         }
 
         impl Kind {
+            /// How many kinds there are (base and fused).
+            pub const COUNT: usize = [$(Kind::$base,)* $(Kind::$name,)*].len();
+
             /// Every fused kind with the base kinds it stands for.
             pub const FUSED: &'static [(Kind, &'static [Kind])] = &[ $( (Kind::$name, &[$(Kind::$part),+]), )* ];
         }
@@ -300,7 +307,9 @@ pub struct Op {
     pub b: u8,
     pub c: u8,
     pub x: u32,
-    pub y: u64,
+    /// A 32-bit immediate, sign-extended where it is used (so that a 16-bit kind still fits
+    /// 16 bytes).
+    pub y: i32,
 }
 
 impl Op {
@@ -310,7 +319,7 @@ impl Op {
         Op { kind, a: 0, b: 0, c: 0, x: 0, y: 0 }
     }
 
-    pub const fn with(kind: Kind, a: u8, b: u8, c: u8, x: u32, y: u64) -> Op {
+    pub const fn with(kind: Kind, a: u8, b: u8, c: u8, x: u32, y: i32) -> Op {
         Op { kind, a, b, c, x, y }
     }
 }
@@ -322,7 +331,7 @@ mod tests {
     #[test]
     fn ops_are_sixteen_bytes() {
         assert_eq!(core::mem::size_of::<Op>(), 16);
-        assert_eq!(core::mem::size_of::<Kind>(), 1);
+        assert_eq!(core::mem::size_of::<Kind>(), 2);
     }
 
     #[test]

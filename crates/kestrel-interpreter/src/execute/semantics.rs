@@ -48,6 +48,13 @@ macro_rules! put {
     }};
 }
 
+// The op's 32-bit immediate, sign-extended.
+macro_rules! imm {
+    ($o:ident) => {
+        ($o.y as i64 as u64)
+    };
+}
+
 macro_rules! exit {
     ($vm:ident, $e:expr) => {
         leave!($vm, $e)
@@ -156,122 +163,125 @@ macro_rules! step {
         store!($vm, $o, $k, $f, rd!($vm, $o.a, a, $f).to_le_bytes())
     };
     ($vm:ident, StoreImmU8, $o:ident, $k:expr, $f:tt) => {
-        store!($vm, $o, $k, $f, [$o.y as u8])
+        store!($vm, $o, $k, $f, [imm!($o) as u8])
     };
     ($vm:ident, StoreImmU16, $o:ident, $k:expr, $f:tt) => {
-        store!($vm, $o, $k, $f, ($o.y as u16).to_le_bytes())
+        store!($vm, $o, $k, $f, (imm!($o) as u16).to_le_bytes())
     };
     ($vm:ident, StoreImmU32, $o:ident, $k:expr, $f:tt) => {
-        store!($vm, $o, $k, $f, ($o.y as u32).to_le_bytes())
+        store!($vm, $o, $k, $f, (imm!($o) as u32).to_le_bytes())
     };
     ($vm:ident, StoreImmU64, $o:ident, $k:expr, $f:tt) => {
-        store!($vm, $o, $k, $f, $o.y.to_le_bytes())
+        store!($vm, $o, $k, $f, imm!($o).to_le_bytes())
     };
 
     ($vm:ident, LoadImm, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, $o.y)
+        put!($vm, $o, imm!($o))
+    };
+    ($vm:ident, LoadImm64, $o:ident, $k:expr, $f:tt) => {
+        put!($vm, $o, u64::from($o.x) | (u64::from($o.y as u32) << 32))
     };
     ($vm:ident, MoveReg, $o:ident, $k:expr, $f:tt) => {
         put!($vm, $o, rd!($vm, $o.b, b, $f))
     };
     ($vm:ident, AddImm32, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, sx32((rd!($vm, $o.b, b, $f) as u32).wrapping_add($o.y as u32)))
+        put!($vm, $o, sx32((rd!($vm, $o.b, b, $f) as u32).wrapping_add(imm!($o) as u32)))
     };
     ($vm:ident, AddImm64, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, rd!($vm, $o.b, b, $f).wrapping_add($o.y))
+        put!($vm, $o, rd!($vm, $o.b, b, $f).wrapping_add(imm!($o)))
     };
     ($vm:ident, AndImm, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, rd!($vm, $o.b, b, $f) & $o.y)
+        put!($vm, $o, rd!($vm, $o.b, b, $f) & imm!($o))
     };
     ($vm:ident, XorImm, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, rd!($vm, $o.b, b, $f) ^ $o.y)
+        put!($vm, $o, rd!($vm, $o.b, b, $f) ^ imm!($o))
     };
     ($vm:ident, OrImm, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, rd!($vm, $o.b, b, $f) | $o.y)
+        put!($vm, $o, rd!($vm, $o.b, b, $f) | imm!($o))
     };
     ($vm:ident, MulImm32, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, sx32((rd!($vm, $o.b, b, $f) as u32).wrapping_mul($o.y as u32)))
+        put!($vm, $o, sx32((rd!($vm, $o.b, b, $f) as u32).wrapping_mul(imm!($o) as u32)))
     };
     ($vm:ident, MulImm64, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, rd!($vm, $o.b, b, $f).wrapping_mul($o.y))
+        put!($vm, $o, rd!($vm, $o.b, b, $f).wrapping_mul(imm!($o)))
     };
     ($vm:ident, SetLessThanUnsignedImm, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, u64::from(rd!($vm, $o.b, b, $f) < $o.y))
+        put!($vm, $o, u64::from(rd!($vm, $o.b, b, $f) < imm!($o)))
     };
     ($vm:ident, SetLessThanSignedImm, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, u64::from((rd!($vm, $o.b, b, $f) as i64) < $o.y as i64))
+        put!($vm, $o, u64::from((rd!($vm, $o.b, b, $f) as i64) < imm!($o) as i64))
     };
     ($vm:ident, SetGreaterThanUnsignedImm, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, u64::from(rd!($vm, $o.b, b, $f) > $o.y))
+        put!($vm, $o, u64::from(rd!($vm, $o.b, b, $f) > imm!($o)))
     };
     ($vm:ident, SetGreaterThanSignedImm, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, u64::from((rd!($vm, $o.b, b, $f) as i64) > $o.y as i64))
+        put!($vm, $o, u64::from((rd!($vm, $o.b, b, $f) as i64) > imm!($o) as i64))
     };
     ($vm:ident, ShiftLogicalLeftImm32, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, sx32((rd!($vm, $o.b, b, $f) as u32) << ($o.y & 31)))
+        put!($vm, $o, sx32((rd!($vm, $o.b, b, $f) as u32) << (imm!($o) & 31)))
     };
     ($vm:ident, ShiftLogicalLeftImm64, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, rd!($vm, $o.b, b, $f) << ($o.y & 63))
+        put!($vm, $o, rd!($vm, $o.b, b, $f) << (imm!($o) & 63))
     };
     ($vm:ident, ShiftLogicalRightImm32, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, sx32((rd!($vm, $o.b, b, $f) as u32) >> ($o.y & 31)))
+        put!($vm, $o, sx32((rd!($vm, $o.b, b, $f) as u32) >> (imm!($o) & 31)))
     };
     ($vm:ident, ShiftLogicalRightImm64, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, rd!($vm, $o.b, b, $f) >> ($o.y & 63))
+        put!($vm, $o, rd!($vm, $o.b, b, $f) >> (imm!($o) & 63))
     };
     ($vm:ident, ShiftArithmeticRightImm32, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, ((rd!($vm, $o.b, b, $f) as u32 as i32) >> ($o.y & 31)) as i64 as u64)
+        put!($vm, $o, ((rd!($vm, $o.b, b, $f) as u32 as i32) >> (imm!($o) & 31)) as i64 as u64)
     };
     ($vm:ident, ShiftArithmeticRightImm64, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, ((rd!($vm, $o.b, b, $f) as i64) >> ($o.y & 63)) as u64)
+        put!($vm, $o, ((rd!($vm, $o.b, b, $f) as i64) >> (imm!($o) & 63)) as u64)
     };
     ($vm:ident, ShiftLogicalLeftImmAlt32, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, sx32(($o.y as u32) << (rd!($vm, $o.b, b, $f) & 31)))
+        put!($vm, $o, sx32((imm!($o) as u32) << (rd!($vm, $o.b, b, $f) & 31)))
     };
     ($vm:ident, ShiftLogicalLeftImmAlt64, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, $o.y << (rd!($vm, $o.b, b, $f) & 63))
+        put!($vm, $o, imm!($o) << (rd!($vm, $o.b, b, $f) & 63))
     };
     ($vm:ident, ShiftLogicalRightImmAlt32, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, sx32(($o.y as u32) >> (rd!($vm, $o.b, b, $f) & 31)))
+        put!($vm, $o, sx32((imm!($o) as u32) >> (rd!($vm, $o.b, b, $f) & 31)))
     };
     ($vm:ident, ShiftLogicalRightImmAlt64, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, $o.y >> (rd!($vm, $o.b, b, $f) & 63))
+        put!($vm, $o, imm!($o) >> (rd!($vm, $o.b, b, $f) & 63))
     };
     ($vm:ident, ShiftArithmeticRightImmAlt32, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, (($o.y as u32 as i32) >> (rd!($vm, $o.b, b, $f) & 31)) as i64 as u64)
+        put!($vm, $o, ((imm!($o) as u32 as i32) >> (rd!($vm, $o.b, b, $f) & 31)) as i64 as u64)
     };
     ($vm:ident, ShiftArithmeticRightImmAlt64, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, (($o.y as i64) >> (rd!($vm, $o.b, b, $f) & 63)) as u64)
+        put!($vm, $o, ((imm!($o) as i64) >> (rd!($vm, $o.b, b, $f) & 63)) as u64)
     };
     ($vm:ident, NegateAndAddImm32, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, sx32(($o.y as u32).wrapping_sub(rd!($vm, $o.b, b, $f) as u32)))
+        put!($vm, $o, sx32((imm!($o) as u32).wrapping_sub(rd!($vm, $o.b, b, $f) as u32)))
     };
     ($vm:ident, NegateAndAddImm64, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, $o.y.wrapping_sub(rd!($vm, $o.b, b, $f)))
+        put!($vm, $o, imm!($o).wrapping_sub(rd!($vm, $o.b, b, $f)))
     };
     ($vm:ident, CmovIfZeroImm, $o:ident, $k:expr, $f:tt) => {{
         if rd!($vm, $o.b, b, $f) == 0 {
-            reg!($vm, $o.a) = $o.y;
+            reg!($vm, $o.a) = imm!($o);
         }
         NO_FORWARD
     }};
     ($vm:ident, CmovIfNotZeroImm, $o:ident, $k:expr, $f:tt) => {{
         if rd!($vm, $o.b, b, $f) != 0 {
-            reg!($vm, $o.a) = $o.y;
+            reg!($vm, $o.a) = imm!($o);
         }
         NO_FORWARD
     }};
     ($vm:ident, RotateRightImm32, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, sx32((rd!($vm, $o.b, b, $f) as u32).rotate_right($o.y as u32 & 31)))
+        put!($vm, $o, sx32((rd!($vm, $o.b, b, $f) as u32).rotate_right(imm!($o) as u32 & 31)))
     };
     ($vm:ident, RotateRightImm64, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, rd!($vm, $o.b, b, $f).rotate_right($o.y as u32 & 63))
+        put!($vm, $o, rd!($vm, $o.b, b, $f).rotate_right(imm!($o) as u32 & 63))
     };
     ($vm:ident, RotateRightImmAlt32, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, sx32(($o.y as u32).rotate_right(rd!($vm, $o.b, b, $f) as u32 & 31)))
+        put!($vm, $o, sx32((imm!($o) as u32).rotate_right(rd!($vm, $o.b, b, $f) as u32 & 31)))
     };
     ($vm:ident, RotateRightImmAlt64, $o:ident, $k:expr, $f:tt) => {
-        put!($vm, $o, $o.y.rotate_right(rd!($vm, $o.b, b, $f) as u32 & 63))
+        put!($vm, $o, imm!($o).rotate_right(rd!($vm, $o.b, b, $f) as u32 & 63))
     };
 
     ($vm:ident, Add32, $o:ident, $k:expr, $f:tt) => {
@@ -490,16 +500,16 @@ macro_rules! finish {
         dynamic_jump!($vm, (rd!($vm, $o.b, b, $f) as u32).wrapping_add($o.x), $k)
     };
     ($vm:ident, LoadImmAndJump, $o:ident, $k:expr, $n:expr, $f:tt) => {{
-        reg!($vm, $o.a) = $o.y;
+        reg!($vm, $o.a) = imm!($o);
         $vm.i = $o.x as usize;
     }};
     ($vm:ident, LoadImmAndTrap, $o:ident, $k:expr, $n:expr, $f:tt) => {{
-        reg!($vm, $o.a) = $o.y;
+        reg!($vm, $o.a) = imm!($o);
         exit!($vm, Exit::Trap(($vm.i + $k) as u32));
     }};
     ($vm:ident, LoadImmAndJumpIndirect, $o:ident, $k:expr, $n:expr, $f:tt) => {{
         let address = (rd!($vm, $o.b, b, $f) as u32).wrapping_add($o.x);
-        reg!($vm, $o.a) = $o.y;
+        reg!($vm, $o.a) = imm!($o);
         dynamic_jump!($vm, address, $k)
     }};
     ($vm:ident, BranchEq, $o:ident, $k:expr, $n:expr, $f:tt) => {
@@ -521,34 +531,34 @@ macro_rules! finish {
         branch!($vm, (rd!($vm, $o.a, a, $f) as i64) >= (rd!($vm, $o.b, b, $f) as i64), $o.x, $n)
     };
     ($vm:ident, BranchEqImm, $o:ident, $k:expr, $n:expr, $f:tt) => {
-        branch!($vm, rd!($vm, $o.a, a, $f) == $o.y, $o.x, $n)
+        branch!($vm, rd!($vm, $o.a, a, $f) == imm!($o), $o.x, $n)
     };
     ($vm:ident, BranchNotEqImm, $o:ident, $k:expr, $n:expr, $f:tt) => {
-        branch!($vm, rd!($vm, $o.a, a, $f) != $o.y, $o.x, $n)
+        branch!($vm, rd!($vm, $o.a, a, $f) != imm!($o), $o.x, $n)
     };
     ($vm:ident, BranchLessUnsignedImm, $o:ident, $k:expr, $n:expr, $f:tt) => {
-        branch!($vm, rd!($vm, $o.a, a, $f) < $o.y, $o.x, $n)
+        branch!($vm, rd!($vm, $o.a, a, $f) < imm!($o), $o.x, $n)
     };
     ($vm:ident, BranchLessSignedImm, $o:ident, $k:expr, $n:expr, $f:tt) => {
-        branch!($vm, (rd!($vm, $o.a, a, $f) as i64) < ($o.y as i64), $o.x, $n)
+        branch!($vm, (rd!($vm, $o.a, a, $f) as i64) < (imm!($o) as i64), $o.x, $n)
     };
     ($vm:ident, BranchGreaterOrEqualUnsignedImm, $o:ident, $k:expr, $n:expr, $f:tt) => {
-        branch!($vm, rd!($vm, $o.a, a, $f) >= $o.y, $o.x, $n)
+        branch!($vm, rd!($vm, $o.a, a, $f) >= imm!($o), $o.x, $n)
     };
     ($vm:ident, BranchGreaterOrEqualSignedImm, $o:ident, $k:expr, $n:expr, $f:tt) => {
-        branch!($vm, (rd!($vm, $o.a, a, $f) as i64) >= ($o.y as i64), $o.x, $n)
+        branch!($vm, (rd!($vm, $o.a, a, $f) as i64) >= (imm!($o) as i64), $o.x, $n)
     };
     ($vm:ident, BranchLessOrEqualUnsignedImm, $o:ident, $k:expr, $n:expr, $f:tt) => {
-        branch!($vm, rd!($vm, $o.a, a, $f) <= $o.y, $o.x, $n)
+        branch!($vm, rd!($vm, $o.a, a, $f) <= imm!($o), $o.x, $n)
     };
     ($vm:ident, BranchLessOrEqualSignedImm, $o:ident, $k:expr, $n:expr, $f:tt) => {
-        branch!($vm, (rd!($vm, $o.a, a, $f) as i64) <= ($o.y as i64), $o.x, $n)
+        branch!($vm, (rd!($vm, $o.a, a, $f) as i64) <= (imm!($o) as i64), $o.x, $n)
     };
     ($vm:ident, BranchGreaterUnsignedImm, $o:ident, $k:expr, $n:expr, $f:tt) => {
-        branch!($vm, rd!($vm, $o.a, a, $f) > $o.y, $o.x, $n)
+        branch!($vm, rd!($vm, $o.a, a, $f) > imm!($o), $o.x, $n)
     };
     ($vm:ident, BranchGreaterSignedImm, $o:ident, $k:expr, $n:expr, $f:tt) => {
-        branch!($vm, (rd!($vm, $o.a, a, $f) as i64) > ($o.y as i64), $o.x, $n)
+        branch!($vm, (rd!($vm, $o.a, a, $f) as i64) > (imm!($o) as i64), $o.x, $n)
     };
     ($vm:ident, Sbrk, $o:ident, $k:expr, $n:expr, $f:tt) => {{
         let value = rd!($vm, $o.b, b, $f);

@@ -53,10 +53,10 @@ fn random_op(rng: &mut Rng, kind: Kind, len: u32) -> Op {
     let b = if rng.below(8) == 0 { crate::ops::ZERO_REG } else { reg(rng) };
     let c = reg(rng);
     let y = match rng.below(4) {
-        0 => rng.below(64),
-        1 => rng.next(),
-        2 => (rng.below(64) as i64 - 32) as u64,
-        _ => u64::from(RW_ADDRESS) + rng.below(u64::from(RW_SIZE)),
+        0 => rng.below(64) as i32,
+        1 => rng.next() as i32,
+        2 => rng.below(64) as i32 - 32,
+        _ => (u64::from(RW_ADDRESS) + rng.below(u64::from(RW_SIZE))) as i32,
     };
     let x = if kind.has_target() {
         len - 1 - rng.below(2) as u32
