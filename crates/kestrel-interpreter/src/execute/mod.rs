@@ -64,7 +64,8 @@ enum Slot {
 /// such pairs usually depend on each other is checked (a check that fails costs a taken branch):
 /// `b` of ALU ops and the address base of loads, `a` of branches and the value of stores. Pairs
 /// that usually do not depend on each other are not checked at all: post-increments (a load,
-/// then an add to its base), two counter updates, two loads or stores (register restores).
+/// then an add to its base), two counter updates, a counter update and a store (copy loops
+/// store the value loaded before the update), two loads or stores (register restores).
 const fn forward_slot(prev: Kind, next: Kind) -> Slot {
     use Kind as K;
     let prev_is_load =
@@ -92,10 +93,12 @@ const fn forward_slot(prev: Kind, next: Kind) -> Slot {
     if !writes_value || (prev_is_load && (next_is_load || next_is_add_imm)) {
         return Slot::None;
     }
-    if matches!(prev, K::AddImm32 | K::AddImm64) && next_is_add_imm {
+    let prev_is_add_imm = matches!(prev, K::AddImm32 | K::AddImm64);
+    let next_is_store = matches!(next, K::StoreU8 | K::StoreU16 | K::StoreU32 | K::StoreU64);
+    if prev_is_add_imm && (next_is_add_imm || next_is_store) {
         return Slot::None;
     }
-    if matches!(next, K::StoreU8 | K::StoreU16 | K::StoreU32 | K::StoreU64) || next.has_target() {
+    if next_is_store || next.has_target() {
         return Slot::A;
     }
     if matches!(next, K::Nop | K::Jump | K::LoadImm | K::StoreImmU8 | K::StoreImmU16 | K::StoreImmU32 | K::StoreImmU64)
