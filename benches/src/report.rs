@@ -5,6 +5,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
+/// The frame at which DOOM's title screen gives way to the demo (3D rendering): the two phases
+/// exercise different code (a palette blit vs. the renderer), so their ratios are reported apart.
+pub const DEMO_START: usize = 520;
+
 /// Everything measured for one VM.
 #[derive(Debug, Clone)]
 pub struct Measurement {
@@ -142,6 +146,18 @@ impl Report {
         ratios.get(ratios.len() / 2).copied()
     }
 
+    /// Kestrel / polkavm on-CPU time over frames `range` (clipped to the frames run), if any ran.
+    fn phase_cpu_ratio(&self, range: core::ops::Range<usize>) -> Option<f64> {
+        let (k, p) = self.both()?;
+        let end = range.end.min(k.frame_cpu_times.len()).min(p.frame_cpu_times.len());
+        let range = range.start.min(end)..end;
+        if range.is_empty() {
+            return None;
+        }
+        let total = |m: &Measurement| m.frame_cpu_times[range.clone()].iter().sum::<Duration>();
+        Some(ratio(total(k), total(p)))
+    }
+
     fn ratios(&self) -> Option<Value> {
         let (k, p) = self.both()?;
         Some(json!({
@@ -152,6 +168,8 @@ impl Report {
             "run_median_batch": self.median_batch_ratio(|m| &m.frame_times),
             "run_cpu_per_frame": ratio(k.cpu_per_frame(), p.cpu_per_frame()),
             "run_cpu_median_batch": self.median_batch_ratio(|m| &m.frame_cpu_times),
+            "run_cpu_title_screen": self.phase_cpu_ratio(0..DEMO_START),
+            "run_cpu_demo": self.phase_cpu_ratio(DEMO_START..usize::MAX),
         }))
     }
 
@@ -225,6 +243,12 @@ impl Report {
         }
         if let Some(r) = self.median_batch_ratio(|m| &m.frame_cpu_times) {
             let _ = writeln!(out, "run-time ratio kestrel/polkavm, median over batches (CPU time): {r:.3}");
+        }
+        if let Some(r) = self.phase_cpu_ratio(0..DEMO_START) {
+            let _ = writeln!(out, "  title screen (frames 0-{}, CPU time):                    {r:.3}", DEMO_START - 1);
+        }
+        if let Some(r) = self.phase_cpu_ratio(DEMO_START..usize::MAX) {
+            let _ = writeln!(out, "  demo (frames {DEMO_START}-, CPU time):                        {r:.3}");
         }
         match self.frames_match() {
             Some(true) => {

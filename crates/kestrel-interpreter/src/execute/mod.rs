@@ -7,7 +7,14 @@
 //! A second backend was tried and removed: one handler function per kind ending in a guaranteed
 //! tail call (`become`, nightly, with the `rust-preserve-none` ABI). It executed 2% fewer
 //! instructions on DOOM but ran 12% slower than the `match` loop on this project's machine (AMD
-//! EPYC), so the `match` loop stays the only backend.
+//! EPYC), so the `match` loop stays the only backend. Threaded dispatch within the `match`
+//! loop (the dispatch block copied into every handler by LLVM's tail duplication) was also
+//! measured slower on that machine than the single, well-predicted dispatch jump.
+//!
+//! The dispatch function is at the edge of what the register allocator handles without
+//! spilling: adding a few handlers, or a value live across the loop, has repeatedly cost 5-25%
+//! more instructions on DOOM (docs/benchmarks.md lists the attempts). Check instruction counts
+//! (cachegrind) when changing it.
 
 use kestrel_program::decode::RETURN_TO_HOST_ADDRESS as RETURN_TO_HOST;
 use kestrel_program::reg::Reg;
