@@ -4,6 +4,8 @@
 //! - `test`: the full check the README and CI run (format, lints, tests, fuzz targets compile).
 //! - `bench [--quick] [--reps R] [--no-doom] [--no-write]`: guest benchmarks and DOOM against
 //!   polkavm 0.37; prints the ratio table and regenerates its section of docs/benchmarks.md.
+//! - `bench-ab REV [--runs N] [--frames F]`: DOOM ratio of the working tree against revision REV,
+//!   the two builds run alternately.
 //! - `build-guests [--check]`: rebuild guest-programs/output/ from the C sources (or check it).
 //! - `fuzz [--seconds N] [TARGET...]`: run the cargo-fuzz targets on nightly (not part of `test`).
 
@@ -16,6 +18,7 @@ use std::process::{Command, ExitCode, Stdio};
 
 use anyhow::{Context, Result, bail};
 
+mod bench_ab;
 mod bench_report;
 mod fuzz;
 mod guests;
@@ -28,6 +31,9 @@ commands:
                  module-cache), cargo check of fuzz/
   bench [--quick] [--reps R] [--no-doom] [--no-write]
                  guest benchmarks and DOOM against polkavm 0.37: ratio table, docs/benchmarks.md section + SVG
+  bench-ab REV [--runs N] [--frames F]
+                 DOOM ratio of the working tree vs revision REV (built in a temporary worktree),
+                 runs alternated so both see the same machine state (default 5 runs of 800 frames)
   build-guests [--check]
                  rebuild guest-programs/output/*.polkavm with clang-19 + polkavm-linker (--check: compare only)
   fuzz [--seconds N] [TARGET...]
@@ -42,6 +48,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") if args.len() == 1 => test(),
         Some("bench") => guests::bench(&args[1..]),
+        Some("bench-ab") => bench_ab::bench_ab(&args[1..]),
         Some("build-guests") => guests::build_guests(&args[1..]),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
         Some("help" | "-h" | "--help") => {

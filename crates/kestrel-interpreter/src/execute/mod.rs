@@ -54,7 +54,7 @@ pub enum Exit {
 /// A register number that matches no `u8` operand (see `rd!` in `semantics.rs`).
 const NO_DEST: u16 = 256;
 /// What an op that writes no register passes on to the next op of its sequence.
-const NO_FORWARD: (u16, u64) = (NO_DEST, 0);
+const NO_RESULT: (u16, u64) = (NO_DEST, 0);
 /// The `$f` argument of an op outside a sequence: nothing forwarded.
 const NOT_FORWARDED: (u16, u16, u64) = (NO_DEST, NO_DEST, 0);
 
@@ -75,29 +75,13 @@ enum Slot {
 /// store the value loaded before the update), two loads or stores (register restores).
 const fn forward_slot(prev: Kind, next: Kind) -> Slot {
     use Kind as K;
+    // (Ops that write no register pass on `NO_RESULT`, which folds any check away.)
     let prev_is_load =
         matches!(prev, K::LoadU8 | K::LoadI8 | K::LoadU16 | K::LoadI16 | K::LoadU32 | K::LoadI32 | K::LoadU64);
     let next_is_load =
         matches!(next, K::LoadU8 | K::LoadI8 | K::LoadU16 | K::LoadI16 | K::LoadU32 | K::LoadI32 | K::LoadU64);
     let next_is_add_imm = matches!(next, K::AddImm32 | K::AddImm64);
-    let writes_value = prev_is_load
-        || !matches!(
-            prev,
-            K::Nop
-                | K::StoreU8
-                | K::StoreU16
-                | K::StoreU32
-                | K::StoreU64
-                | K::StoreImmU8
-                | K::StoreImmU16
-                | K::StoreImmU32
-                | K::StoreImmU64
-                | K::CmovIfZero
-                | K::CmovIfNotZero
-                | K::CmovIfZeroImm
-                | K::CmovIfNotZeroImm
-        );
-    if !writes_value || (prev_is_load && (next_is_load || next_is_add_imm)) {
+    if prev_is_load && (next_is_load || next_is_add_imm) {
         return Slot::None;
     }
     let prev_is_add_imm = matches!(prev, K::AddImm32 | K::AddImm64);

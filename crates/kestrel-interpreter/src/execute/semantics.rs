@@ -4,6 +4,9 @@
 //! `$vm` is a local struct with the fields `ops: &[Op]`, `jump_table: &[u32]`,
 //! `regs: &mut [u64; 256]`, `memory: &mut Memory`, `i: usize` (the current op) and `gas: i64`.
 //! The expanding code defines `leave!($vm, exit)`: stop with that [`Exit`].
+//!
+//! Each op's work also takes `$f`, what the previous op of its fused sequence wrote (see `rd!`),
+//! and evaluates to what it wrote itself, `(register, value)`, for the next op.
 
 // `$vm.regs` has 256 slots indexed by the raw `u8` operand: every access is in bounds without a
 // mask or a check (only the first 16 are ever used).
@@ -13,9 +16,9 @@ macro_rules! reg {
     };
 }
 
-// Reads operand `a` or `b` (register `$r`) of an op. In a fused sequence, `$f` = `(a, b, value)` (a tuple)
-// says that the previous op of the sequence wrote `value` to register `a` (for operand `a`) or
-// `b` (for operand `b`): an op that consumes that result then takes it from the host register it
+// Reads operand `a` or `b` (register `$r`) of an op. In a fused sequence, the tuple `$f` =
+// `(a, b, value)` says that the previous op of the sequence wrote `value` to register `a` (for
+// operand `a`) or `b` (for operand `b`): an op that consumes that result then takes it from the host register it
 // is in instead of reloading it from the register file, where the store-to-load round trip was
 // the longest latency in chains of dependent instructions. The comparison uses only op operands,
 // so it is known early and predicts well. Outside sequences, and for operands that
@@ -87,7 +90,7 @@ macro_rules! store {
                 exit!($vm, fault_exit($vm.i + $k, fault));
             }
         }
-        NO_FORWARD
+        NO_RESULT
     }};
 }
 
@@ -127,7 +130,7 @@ macro_rules! dynamic_jump {
 macro_rules! step {
     ($vm:ident, Nop, $o:ident, $k:expr, $f:tt) => {{
         let _ = $o;
-        NO_FORWARD
+        NO_RESULT
     }};
     ($vm:ident, LoadU8, $o:ident, $k:expr, $f:tt) => {
         load!($vm, $o, $k, $f, 1, |v: [u8; 1]| u64::from(v[0]))
@@ -263,13 +266,13 @@ macro_rules! step {
         if rd!($vm, $o.b, b, $f) == 0 {
             reg!($vm, $o.a) = imm!($o);
         }
-        NO_FORWARD
+        NO_RESULT
     }};
     ($vm:ident, CmovIfNotZeroImm, $o:ident, $k:expr, $f:tt) => {{
         if rd!($vm, $o.b, b, $f) != 0 {
             reg!($vm, $o.a) = imm!($o);
         }
-        NO_FORWARD
+        NO_RESULT
     }};
     ($vm:ident, RotateRightImm32, $o:ident, $k:expr, $f:tt) => {
         put!($vm, $o, sx32((rd!($vm, $o.b, b, $f) as u32).rotate_right(imm!($o) as u32 & 31)))
@@ -390,13 +393,13 @@ macro_rules! step {
         if reg!($vm, $o.c) == 0 {
             reg!($vm, $o.a) = rd!($vm, $o.b, b, $f);
         }
-        NO_FORWARD
+        NO_RESULT
     }};
     ($vm:ident, CmovIfNotZero, $o:ident, $k:expr, $f:tt) => {{
         if reg!($vm, $o.c) != 0 {
             reg!($vm, $o.a) = rd!($vm, $o.b, b, $f);
         }
-        NO_FORWARD
+        NO_RESULT
     }};
     ($vm:ident, AndInverted, $o:ident, $k:expr, $f:tt) => {
         put!($vm, $o, rd!($vm, $o.b, b, $f) & !reg!($vm, $o.c))
