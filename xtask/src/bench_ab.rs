@@ -54,8 +54,7 @@ fn run(command: &mut Command) -> Result<String> {
 }
 
 fn cargo_build(dir: &Path, target_dir: &Path) -> Result<PathBuf> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
+    let status = crate::guests::cargo()
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", target_dir)
         .args(["build", "--release", "--quiet", "-p", "kestrel-benches", "--bin", "kestrel-benches"])
