@@ -714,13 +714,8 @@ mod tests {
     fn block_lookups_match_the_search_on_random_code() {
         use kestrel_program::{Args, Format, Instruction};
 
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move |below: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % below.max(1)
-        };
+        let mut rng = crate::test_rng::Rng::new(0x9e37_79b9_7f4a_7c15);
+        let mut next = move |below: u64| rng.below(below);
         for round in 0..400 {
             let isa = InstructionSetKind::ALL[round % 4];
             let opcodes: Vec<Opcode> = Opcode::ALL.iter().copied().filter(|opcode| opcode.is_in(isa)).collect();

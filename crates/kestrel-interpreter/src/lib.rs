@@ -14,6 +14,8 @@ mod memory;
 mod ops;
 mod paging;
 mod profile;
+#[cfg(test)]
+mod test_rng;
 
 use std::sync::Arc;
 

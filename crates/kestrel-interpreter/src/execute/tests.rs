@@ -6,22 +6,7 @@
 use super::*;
 use crate::memory::Layout;
 use crate::ops::Kind;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use crate::test_rng::Rng;
 
 const RW_ADDRESS: u32 = 0x20000;
 const RW_SIZE: u32 = 0x1000;
@@ -92,7 +77,7 @@ fn run_ops(ops: Vec<Op>, regs: &Registers) -> (Exit, Registers, i64, Vec<u8>) {
 
 #[test]
 fn fused_kinds_match_their_parts() {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
     for &(fused, parts) in Kind::FUSED {
         let len = parts.len() as u32 + 2;
         for _ in 0..2000 {
