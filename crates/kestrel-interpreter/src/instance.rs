@@ -3,7 +3,7 @@
 use kestrel_program::Reg;
 
 use crate::compile::Entry;
-use crate::execute::{self, Exit};
+use crate::execute::{self, Exit, Machine};
 use crate::memory::{Memory, MemoryLimits};
 use crate::{Error, GasMeteringKind, InterruptKind, MemoryAccessError, MemoryProtection, Module, Segfault};
 
@@ -25,18 +25,18 @@ pub struct Instance {
     is_64_bit: bool,
     /// The last host entry resolved: calls usually enter the same export again.
     last_entry: Option<Entry>,
-    /// The executor's register file (boxed: 2 KiB, kept across runs so a call copies nothing).
-    regs: Box<execute::Registers>,
+    /// Register file and guest memory (boxed: the register file is 2 KiB; kept across runs so a
+    /// call copies nothing).
+    machine: Box<Machine>,
     gas: i64,
     program_counter: Option<u32>,
     resume: Resume,
-    memory: Memory,
 }
 
 impl core::fmt::Debug for Instance {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Instance")
-            .field("regs", &&self.regs[..13])
+            .field("regs", &&self.machine.regs[..13])
             .field("gas", &self.gas)
             .field("program_counter", &self.program_counter)
             .field("next_program_counter", &self.next_program_counter())
@@ -56,11 +56,10 @@ impl Instance {
             is_64_bit: module.is_64_bit(),
             module,
             last_entry: None,
-            regs: Box::new([0; 256]),
+            machine: Box::new(Machine { regs: [0; 256], memory }),
             gas: 0,
             program_counter: None,
             resume: Resume::None,
-            memory,
         }
     }
 
@@ -78,7 +77,7 @@ impl Instance {
     /// A register; 32-bit ISAs see the low 32 bits, zero-extended.
     #[inline]
     pub fn reg(&self, reg: Reg) -> u64 {
-        let value = self.regs[reg.index() as usize];
+        let value = self.machine.regs[reg.index() as usize];
         if self.is_64_bit() { value } else { u64::from(value as u32) }
     }
 
@@ -86,12 +85,12 @@ impl Instance {
     #[inline]
     pub fn set_reg(&mut self, reg: Reg, value: u64) {
         let value = if self.is_64_bit() { value } else { value as u32 as i32 as i64 as u64 };
-        self.regs[reg.index() as usize] = value;
+        self.machine.regs[reg.index() as usize] = value;
     }
 
     #[inline]
     pub fn clear_regs(&mut self) {
-        self.regs[..16].fill(0);
+        self.machine.regs[..16].fill(0);
     }
 
     #[inline]
@@ -191,7 +190,7 @@ impl Instance {
             }
         };
 
-        let exit = execute::run(code, &mut self.regs, &mut self.gas, &mut self.memory, start);
+        let exit = execute::run(code, &mut self.machine, &mut self.gas, start);
         let pc_of = |op: u32| code.op_pc.get(op as usize).copied();
         let interrupt = match exit {
             Exit::Trap(op) => {
@@ -240,116 +239,116 @@ impl Instance {
     // ----- memory ----------------------------------------------------------------------------
 
     pub fn read_memory_into<'a>(&self, address: u32, buffer: &'a mut [u8]) -> Result<&'a mut [u8], MemoryAccessError> {
-        self.memory.read(address, buffer)?;
+        self.machine.memory.read(address, buffer)?;
         Ok(buffer)
     }
 
     pub fn read_memory(&self, address: u32, length: u32) -> Result<Vec<u8>, MemoryAccessError> {
         let mut buffer = vec![0; length as usize];
-        self.memory.read(address, &mut buffer)?;
+        self.machine.memory.read(address, &mut buffer)?;
         Ok(buffer)
     }
 
     pub fn read_u8(&self, address: u32) -> Result<u8, MemoryAccessError> {
         let mut buffer = [0; 1];
-        self.memory.read(address, &mut buffer)?;
+        self.machine.memory.read(address, &mut buffer)?;
         Ok(buffer[0])
     }
 
     pub fn read_u16(&self, address: u32) -> Result<u16, MemoryAccessError> {
         let mut buffer = [0; 2];
-        self.memory.read(address, &mut buffer)?;
+        self.machine.memory.read(address, &mut buffer)?;
         Ok(u16::from_le_bytes(buffer))
     }
 
     pub fn read_u32(&self, address: u32) -> Result<u32, MemoryAccessError> {
         let mut buffer = [0; 4];
-        self.memory.read(address, &mut buffer)?;
+        self.machine.memory.read(address, &mut buffer)?;
         Ok(u32::from_le_bytes(buffer))
     }
 
     pub fn read_u64(&self, address: u32) -> Result<u64, MemoryAccessError> {
         let mut buffer = [0; 8];
-        self.memory.read(address, &mut buffer)?;
+        self.machine.memory.read(address, &mut buffer)?;
         Ok(u64::from_le_bytes(buffer))
     }
 
     pub fn write_memory(&mut self, address: u32, data: &[u8]) -> Result<(), MemoryAccessError> {
-        self.memory.write(address, data)
+        self.machine.memory.write(address, data)
     }
 
     pub fn write_u8(&mut self, address: u32, value: u8) -> Result<(), MemoryAccessError> {
-        self.memory.write(address, &[value])
+        self.machine.memory.write(address, &[value])
     }
 
     pub fn write_u16(&mut self, address: u32, value: u16) -> Result<(), MemoryAccessError> {
-        self.memory.write(address, &value.to_le_bytes())
+        self.machine.memory.write(address, &value.to_le_bytes())
     }
 
     pub fn write_u32(&mut self, address: u32, value: u32) -> Result<(), MemoryAccessError> {
-        self.memory.write(address, &value.to_le_bytes())
+        self.machine.memory.write(address, &value.to_le_bytes())
     }
 
     pub fn write_u64(&mut self, address: u32, value: u64) -> Result<(), MemoryAccessError> {
-        self.memory.write(address, &value.to_le_bytes())
+        self.machine.memory.write(address, &value.to_le_bytes())
     }
 
     pub fn zero_memory(&mut self, address: u32, length: u32) -> Result<(), MemoryAccessError> {
-        self.memory.zero(address, length)
+        self.machine.memory.zero(address, length)
     }
 
     pub fn is_memory_accessible(&self, address: u32, length: u32, protection: MemoryProtection) -> bool {
-        self.memory.is_accessible(address, length, protection)
+        self.machine.memory.is_accessible(address, length, protection)
     }
 
     /// `reset_memory` (`runtime.md` §4.2): registers, gas and program counters are untouched.
     pub fn reset_memory(&mut self) {
-        self.memory.reset();
+        self.machine.memory.reset();
     }
 
     pub fn heap_size(&self) -> Result<u32, Error> {
         self.require_static("heap_size")?;
-        Ok(self.memory.heap_size())
+        Ok(self.machine.memory.heap_size())
     }
 
     /// Host `sbrk` (`runtime.md` §5): the new heap top, or `None` on failure.
     pub fn sbrk(&mut self, size: u32) -> Result<Option<u32>, Error> {
         self.require_static("sbrk")?;
-        Ok(self.memory.sbrk(size))
+        Ok(self.machine.memory.sbrk(size))
     }
 
     pub fn set_accessible_aux_size(&mut self, size: u32) -> Result<(), Error> {
         self.require_static("set_accessible_aux_size")?;
-        let maximum = self.memory.aux_size();
+        let maximum = self.machine.memory.aux_size();
         if size > maximum {
             return Err(Error::Other(format!(
                 "cannot set accessible aux size: the maximum is {maximum}, while tried to set {size}"
             )));
         }
-        self.memory.set_accessible_aux_size(size);
+        self.machine.memory.set_accessible_aux_size(size);
         Ok(())
     }
 
     pub fn set_host_side_aux_write_protect(&mut self, protect: bool) -> Result<(), Error> {
         self.require_static("set_host_side_aux_write_protect")?;
-        self.memory.set_host_aux_write_protect(protect);
+        self.machine.memory.set_host_aux_write_protect(protect);
         Ok(())
     }
 
     /// `set_interpreter_max_allocation_size` / `set_interpreter_guest_memory_limit` (§4.4).
     pub fn set_memory_limits(&mut self, limits: MemoryLimits) {
-        self.memory.set_limits(limits);
+        self.machine.memory.set_limits(limits);
     }
 
     fn require_static(&self, what: &str) -> Result<(), Error> {
-        if self.memory.paged.is_some() {
+        if self.machine.memory.paged.is_some() {
             return Err(Error::Other(format!("{what} is not supported when dynamic paging is enabled")));
         }
         Ok(())
     }
 
     fn paged(&mut self) -> Result<&mut crate::paging::PagedMemory, Error> {
-        self.memory.paged.as_mut().ok_or_else(|| Error::Other("dynamic paging is not enabled".into()))
+        self.machine.memory.paged.as_mut().ok_or_else(|| Error::Other("dynamic paging is not enabled".into()))
     }
 
     fn require_page_aligned(&mut self, address: u32) -> Result<&mut crate::paging::PagedMemory, Error> {

@@ -8,8 +8,8 @@ use crate::ops::Kind;
 struct Vm<'a> {
     ops: &'a [Op],
     jump_table: &'a [u32],
-    regs: &'a mut Registers,
-    memory: &'a mut Memory,
+    /// Registers and memory through one pointer (see [`Machine`]).
+    m: &'a mut Machine,
     i: usize,
     gas: i64,
 }
@@ -21,14 +21,8 @@ macro_rules! leave {
 }
 
 /// Runs from op `start`; returns the exit and the gas left.
-pub(super) fn run(
-    code: &CompiledCode,
-    regs: &mut Registers,
-    gas: i64,
-    memory: &mut Memory,
-    start: usize,
-) -> (Exit, i64) {
-    let mut vm = Vm { ops: &code.ops, jump_table: &code.jump_table, regs, memory, i: start, gas };
+pub(super) fn run(code: &CompiledCode, machine: &mut Machine, gas: i64, start: usize) -> (Exit, i64) {
+    let mut vm = Vm { ops: &code.ops, jump_table: &code.jump_table, m: machine, i: start, gas };
 
     macro_rules! dispatch_loop {
         ([$( $(#[$meta:meta])* $base:ident ),* $(,)?] $( ($name:ident, [$($part:ident),+]) ),* $(,)?) => {

@@ -33,6 +33,19 @@ mod tests;
 /// ([`crate::ops::ZERO_REG`]) and padding, so that every `u8` register operand is in bounds.
 pub type Registers = [u64; 256];
 
+/// An instance's register file and guest memory in one struct, the register file first: the
+/// dispatch loop reaches both through one pointer, the base it keeps in a host register for the
+/// register accesses, and the memory fields it needs on every load and store are constant
+/// displacements from it. Passed as two references, LLVM hoisted the address of each memory
+/// field out of the loop into a register or a stack slot of its own, so every guest access
+/// first loaded its fields' addresses (three times as many stack references in the loop;
+/// DOOM ran 10% slower).
+#[repr(C)]
+pub struct Machine {
+    pub regs: Registers,
+    pub memory: Memory,
+}
+
 const A0: usize = Reg::A0.index() as usize;
 const A1: usize = Reg::A1.index() as usize;
 const A2: usize = Reg::A2.index() as usize;
@@ -130,10 +143,11 @@ fn rem_signed_32(a: i32, b: i32) -> i32 {
     if b == 0 { a } else { a.wrapping_rem(b) }
 }
 
-/// Runs from op `start` until an interrupt, on `regs` (slots 0..13) and `gas`.
-pub fn run(code: &CompiledCode, regs: &mut Registers, gas: &mut i64, memory: &mut Memory, start: u32) -> Exit {
-    memory.prepare_fast_path();
-    let (exit, gas_left) = match_loop::run(code, regs, *gas, memory, start as usize);
+/// Runs from op `start` until an interrupt, on the machine's registers (slots 0..13) and memory,
+/// and on `gas`.
+pub fn run(code: &CompiledCode, machine: &mut Machine, gas: &mut i64, start: u32) -> Exit {
+    machine.memory.prepare_fast_path();
+    let (exit, gas_left) = match_loop::run(code, machine, *gas, start as usize);
     *gas = gas_left;
     exit
 }

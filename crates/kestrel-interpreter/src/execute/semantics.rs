@@ -1,18 +1,18 @@
 //! What every op kind does, written once as macros over an explicit machine state `$vm`, so
 //! the dispatch loop (`match_loop.rs`) can generate base and fused handlers from the same text.
 //!
-//! `$vm` is a local struct with the fields `ops: &[Op]`, `jump_table: &[u32]`,
-//! `regs: &mut [u64; 256]`, `memory: &mut Memory`, `i: usize` (the current op) and `gas: i64`.
+//! `$vm` is a local struct with the fields `ops: &[Op]`, `jump_table: &[u32]`, `m: &mut Machine`
+//! (registers and memory), `i: usize` (the current op) and `gas: i64`.
 //! The expanding code defines `leave!($vm, exit)`: stop with that [`Exit`].
 //!
 //! Each op's work also takes `$f`, what the previous op of its fused sequence wrote (see `rd!`),
 //! and evaluates to what it wrote itself, `(register, value)`, for the next op.
 
-// `$vm.regs` has 256 slots indexed by the raw `u8` operand: every access is in bounds without a
+// `$vm.m.regs` has 256 slots indexed by the raw `u8` operand: every access is in bounds without a
 // mask or a check (only the first 16 are ever used).
 macro_rules! reg {
     ($vm:ident, $r:expr) => {
-        $vm.regs[$r as usize]
+        $vm.m.regs[$r as usize]
     };
 }
 
@@ -69,9 +69,9 @@ macro_rules! exit {
 macro_rules! load {
     ($vm:ident, $o:ident, $k:expr, $f:tt, $n:literal, $conv:expr) => {{
         let address = (rd!($vm, $o.b, b, $f) as u32).wrapping_add($o.x);
-        let bytes = match $vm.memory.load_fast::<$n>(address) {
+        let bytes = match $vm.m.memory.load_fast::<$n>(address) {
             Some(bytes) => bytes,
-            None => match $vm.memory.load_slow_n::<$n>(address) {
+            None => match $vm.m.memory.load_slow_n::<$n>(address) {
                 Ok(bytes) => bytes,
                 Err(fault) => exit!($vm, fault_exit($vm.i + $k, fault)),
             },
@@ -84,8 +84,8 @@ macro_rules! store {
     ($vm:ident, $o:ident, $k:expr, $f:tt, $bytes:expr) => {{
         let address = (rd!($vm, $o.b, b, $f) as u32).wrapping_add($o.x);
         let bytes = $bytes;
-        if !$vm.memory.store_fast(address, bytes) {
-            let result = $vm.memory.store_slow_n(address, bytes);
+        if !$vm.m.memory.store_fast(address, bytes) {
+            let result = $vm.m.memory.store_slow_n(address, bytes);
             if let Err(fault) = result {
                 exit!($vm, fault_exit($vm.i + $k, fault));
             }
@@ -566,34 +566,34 @@ macro_rules! finish {
     ($vm:ident, Sbrk, $o:ident, $k:expr, $n:expr, $f:tt) => {{
         let value = rd!($vm, $o.b, b, $f);
         let size = if $o.c != 0 { u32::try_from(value).unwrap_or(0) } else { value as u32 };
-        if $vm.memory.paged.is_some() {
+        if $vm.m.memory.paged.is_some() {
             // Upstream panics here; a dynamic-paging module has no heap.
             exit!($vm, Exit::Trap(($vm.i + $k) as u32));
         }
         // polkavm 0.37 sign-extends the 32-bit heap top in every ISA (a top at or above
         // 2^31 reads back as 0xffff_ffff_xxxx_xxxx in Latest64); match it.
-        reg!($vm, $o.a) = $vm.memory.sbrk(size).map_or(0, sx32);
+        reg!($vm, $o.a) = $vm.m.memory.sbrk(size).map_or(0, sx32);
         $vm.i += $n;
     }};
     ($vm:ident, Memset, $o:ident, $k:expr, $n:expr, $f:tt) => {{
         let metering = Metering::from_u8($o.a);
-        let destination = $vm.regs[A0] as u32;
-        let byte = $vm.regs[A1] as u8;
-        let count = $vm.regs[A2] as u32;
+        let destination = $vm.m.regs[A0] as u32;
+        let byte = $vm.m.regs[A1] as u8;
+        let count = $vm.m.regs[A2] as u32;
         // polkavm 0.37 checks for exhausted gas before every byte under both metering
         // kinds, so memset never drives gas below zero, even with async metering.
         let allowed = match metering {
             Metering::None => count,
             _ => count.min(u32::try_from($vm.gas.max(0)).unwrap_or(u32::MAX)),
         };
-        let (written, fault) = $vm.memory.memset(destination, byte, allowed);
+        let (written, fault) = $vm.m.memory.memset(destination, byte, allowed);
         if metering != Metering::None {
             $vm.gas -= i64::from(written);
         }
         // polkavm 0.37 writes both registers zero-extended, in Latest32 too (where every
         // other result is kept sign-extended); later 64-bit comparisons can observe it.
-        $vm.regs[A0] = u64::from(destination.wrapping_add(written));
-        $vm.regs[A2] = u64::from(count - written);
+        $vm.m.regs[A0] = u64::from(destination.wrapping_add(written));
+        $vm.m.regs[A2] = u64::from(count - written);
         if let Some(fault) = fault {
             exit!($vm, fault_exit($vm.i + $k, fault));
         }

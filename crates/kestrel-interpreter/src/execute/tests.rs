@@ -66,13 +66,12 @@ fn random_value(rng: &mut Rng) -> u64 {
 
 fn run_ops(ops: Vec<Op>, regs: &Registers) -> (Exit, Registers, i64, Vec<u8>) {
     let code = CompiledCode::from_ops(ops);
-    let mut regs = *regs;
+    let mut machine = Machine { regs: *regs, memory: memory() };
     let mut gas = 1000;
-    let mut memory = memory();
-    let exit = run(&code, &mut regs, &mut gas, &mut memory, 0);
+    let exit = run(&code, &mut machine, &mut gas, 0);
     let mut bytes = vec![0; RW_SIZE as usize];
-    memory.read(RW_ADDRESS, &mut bytes).unwrap();
-    (exit, regs, gas, bytes)
+    machine.memory.read(RW_ADDRESS, &mut bytes).unwrap();
+    (exit, machine.regs, gas, bytes)
 }
 
 #[test]
