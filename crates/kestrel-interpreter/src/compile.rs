@@ -358,6 +358,7 @@ impl CompiledCode {
         if !input.step_tracing && !per_instruction && !crate::profile::fusion_disabled() {
             crate::fuse::fuse(&mut ops);
         }
+        crate::fuse::prefer_stack(&mut ops);
         ops.shrink_to_fit();
         op_pc.shrink_to_fit();
         blocks.shrink_to_fit();

@@ -190,6 +190,23 @@ pub fn fuse(ops: &mut [Op]) {
     }
 }
 
+/// Gives the unfused 32-bit loads and stores and the 64-bit ones based on the stack pointer
+/// their `Stack` kind, which checks the stack region first (register spills and reloads;
+/// every other access is checked against the rw region first). Ops inside a fused sequence
+/// change too: their kind is used only when a jump lands on them.
+pub fn prefer_stack(ops: &mut [Op]) {
+    const SP: u8 = kestrel_program::reg::Reg::SP.index();
+    for op in ops.iter_mut().filter(|op| op.b == SP) {
+        op.kind = match op.kind {
+            Kind::LoadI32 => Kind::LoadI32Stack,
+            Kind::LoadU64 => Kind::LoadU64Stack,
+            Kind::StoreU32 => Kind::StoreU32Stack,
+            Kind::StoreU64 => Kind::StoreU64Stack,
+            other => other,
+        };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -164,6 +164,33 @@ impl Memory {
         self.stack.get(offset..offset + N).and_then(|bytes| bytes.first_chunk::<N>().copied())
     }
 
+    /// [`Memory::load_fast`] with the stack backing checked first (stack-pointer-based accesses).
+    #[inline(always)]
+    pub fn load_fast_stack_first<const N: usize>(&self, address: u32) -> Option<[u8; N]> {
+        let offset = address.wrapping_sub(self.stack_backing_low) as usize;
+        if let Some(bytes) = self.stack.get(offset..offset + N) {
+            return bytes.first_chunk::<N>().copied();
+        }
+        let offset = address.wrapping_sub(self.layout.rw_address) as usize;
+        self.rw.get(offset..offset + N).and_then(|bytes| bytes.first_chunk::<N>().copied())
+    }
+
+    /// [`Memory::store_fast`] with the stack backing checked first (stack-pointer-based accesses).
+    #[inline(always)]
+    pub fn store_fast_stack_first<const N: usize>(&mut self, address: u32, bytes: [u8; N]) -> bool {
+        let offset = address.wrapping_sub(self.stack_backing_low) as usize;
+        if let Some(slot) = self.stack.get_mut(offset..offset + N) {
+            slot.copy_from_slice(&bytes);
+            return true;
+        }
+        let offset = address.wrapping_sub(self.layout.rw_address) as usize;
+        if let Some(slot) = self.rw.get_mut(offset..offset + N) {
+            slot.copy_from_slice(&bytes);
+            return true;
+        }
+        false
+    }
+
     /// Guest store of `N` bytes on the fast path; false if it is not there.
     #[inline(always)]
     pub fn store_fast<const N: usize>(&mut self, address: u32, bytes: [u8; N]) -> bool {

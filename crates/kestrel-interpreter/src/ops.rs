@@ -121,6 +121,12 @@ macro_rules! for_each_kind {
                 StoreImmU16,
                 StoreImmU32,
                 StoreImmU64,
+                /// The same as the kind without `Stack`, for an access based on the stack
+                /// pointer: the stack region is checked before the rw region (`fuse::prefer_stack`).
+                LoadI32Stack,
+                LoadU64Stack,
+                StoreU32Stack,
+                StoreU64Stack,
 
                 // ----- register/immediate -----
                 LoadImm,

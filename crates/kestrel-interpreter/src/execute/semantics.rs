@@ -67,9 +67,12 @@ macro_rules! exit {
 // A load by op `$o`, the `$k`-th of its sequence (a fault names that op, with the earlier
 // ones of the sequence done).
 macro_rules! load {
-    ($vm:ident, $o:ident, $k:expr, $f:tt, $n:literal, $conv:expr) => {{
+    ($vm:ident, $o:ident, $k:expr, $f:tt, $n:literal, $conv:expr) => {
+        load!($vm, $o, $k, $f, $n, $conv, load_fast)
+    };
+    ($vm:ident, $o:ident, $k:expr, $f:tt, $n:literal, $conv:expr, $fast:ident) => {{
         let address = (rd!($vm, $o.b, b, $f) as u32).wrapping_add($o.x);
-        let bytes = match $vm.m.memory.load_fast::<$n>(address) {
+        let bytes = match $vm.m.memory.$fast::<$n>(address) {
             Some(bytes) => bytes,
             None => match $vm.m.memory.load_slow_n::<$n>(address) {
                 Ok(bytes) => bytes,
@@ -81,10 +84,13 @@ macro_rules! load {
 }
 
 macro_rules! store {
-    ($vm:ident, $o:ident, $k:expr, $f:tt, $bytes:expr) => {{
+    ($vm:ident, $o:ident, $k:expr, $f:tt, $bytes:expr) => {
+        store!($vm, $o, $k, $f, $bytes, store_fast)
+    };
+    ($vm:ident, $o:ident, $k:expr, $f:tt, $bytes:expr, $fast:ident) => {{
         let address = (rd!($vm, $o.b, b, $f) as u32).wrapping_add($o.x);
         let bytes = $bytes;
-        if !$vm.m.memory.store_fast(address, bytes) {
+        if !$vm.m.memory.$fast(address, bytes) {
             let result = $vm.m.memory.store_slow_n(address, bytes);
             if let Err(fault) = result {
                 exit!($vm, fault_exit($vm.i + $k, fault));
@@ -164,6 +170,18 @@ macro_rules! step {
     };
     ($vm:ident, StoreU64, $o:ident, $k:expr, $f:tt) => {
         store!($vm, $o, $k, $f, rd!($vm, $o.a, a, $f).to_le_bytes())
+    };
+    ($vm:ident, LoadI32Stack, $o:ident, $k:expr, $f:tt) => {
+        load!($vm, $o, $k, $f, 4, |v| i32::from_le_bytes(v) as i64 as u64, load_fast_stack_first)
+    };
+    ($vm:ident, LoadU64Stack, $o:ident, $k:expr, $f:tt) => {
+        load!($vm, $o, $k, $f, 8, u64::from_le_bytes, load_fast_stack_first)
+    };
+    ($vm:ident, StoreU32Stack, $o:ident, $k:expr, $f:tt) => {
+        store!($vm, $o, $k, $f, (rd!($vm, $o.a, a, $f) as u32).to_le_bytes(), store_fast_stack_first)
+    };
+    ($vm:ident, StoreU64Stack, $o:ident, $k:expr, $f:tt) => {
+        store!($vm, $o, $k, $f, rd!($vm, $o.a, a, $f).to_le_bytes(), store_fast_stack_first)
     };
     ($vm:ident, StoreImmU8, $o:ident, $k:expr, $f:tt) => {
         store!($vm, $o, $k, $f, [imm!($o) as u8])

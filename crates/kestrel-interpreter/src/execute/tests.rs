@@ -1,7 +1,8 @@
 //! Every fused kind must do exactly what its parts do one by one: random operands drawn from a
 //! few registers (so that ops often consume the previous op's result, the case `rd!` forwards),
 //! random register values (addresses in and out of memory, so faults happen too), then the same
-//! ops run fused and unfused must end with the same exit, registers, gas and memory.
+//! ops run fused and unfused must end with the same exit, registers, gas and memory. Likewise
+//! every `Stack` kind (stack region checked first) must do what its plain kind does.
 
 use super::*;
 use crate::memory::Layout;
@@ -10,6 +11,8 @@ use crate::test_rng::Rng;
 
 const RW_ADDRESS: u32 = 0x20000;
 const RW_SIZE: u32 = 0x1000;
+const STACK_LOW: u32 = 0xfffd_e000;
+const STACK_HIGH: u32 = 0xfffe_0000;
 
 fn memory() -> Memory {
     let layout = Layout {
@@ -20,8 +23,8 @@ fn memory() -> Memory {
         rw_size: RW_SIZE,
         heap_base: RW_ADDRESS + RW_SIZE,
         max_heap_size: 0,
-        stack_low: 0xfffd_e000,
-        stack_high: 0xfffe_0000,
+        stack_low: STACK_LOW,
+        stack_high: STACK_HIGH,
         aux_address: 0,
         aux_size: 0,
     };
@@ -91,5 +94,57 @@ fn fused_kinds_match_their_parts() {
             let fused_result = run_ops(ops.clone(), &regs);
             assert_eq!(fused_result, unfused, "{fused:?} on {ops:?} with {:x?}", &regs[..13]);
         }
+    }
+}
+
+#[test]
+fn stack_kinds_match_their_plain_kinds() {
+    use Kind as K;
+    const PAIRS: [(Kind, Kind); 4] = [
+        (K::LoadI32Stack, K::LoadI32),
+        (K::LoadU64Stack, K::LoadU64),
+        (K::StoreU32Stack, K::StoreU32),
+        (K::StoreU64Stack, K::StoreU64),
+    ];
+    let stack_bytes = |machine: &Machine| {
+        let mut bytes = vec![0; (STACK_HIGH - STACK_LOW) as usize];
+        machine.memory.read(STACK_LOW, &mut bytes).unwrap();
+        bytes
+    };
+    let run_both = |ops: Vec<Op>, regs: &Registers| {
+        let code = CompiledCode::from_ops(ops);
+        let mut machine = Machine { regs: *regs, memory: memory() };
+        let mut gas = 1000;
+        let exit = run(&code, &mut machine, &mut gas, 0);
+        let mut rw = vec![0; RW_SIZE as usize];
+        machine.memory.read(RW_ADDRESS, &mut rw).unwrap();
+        (exit, machine.regs, gas, rw, stack_bytes(&machine))
+    };
+    let mut rng = Rng::new(0x2545_f491_4f6c_dd1d);
+    for _ in 0..4000 {
+        // Six accesses through registers that hold stack, rw and stray addresses: the stack
+        // backing grows on the first stores (slow path), later accesses hit it (fast path).
+        let plain: Vec<Op> = (0..6)
+            .map(|_| {
+                let kind = PAIRS[rng.below(4) as usize].1;
+                Op::with(kind, rng.below(4) as u8, 4 + rng.below(3) as u8, 0, rng.below(16) as u32 * 4, 0)
+            })
+            .chain([Op::TRAP])
+            .collect();
+        let mut regs: Registers = [0; 256];
+        for value in regs.iter_mut().take(4) {
+            *value = rng.next();
+        }
+        regs[4] = u64::from(STACK_HIGH - 64 - rng.below(64) as u32);
+        regs[5] = u64::from(RW_ADDRESS + rng.below(u64::from(RW_SIZE)) as u32);
+        regs[6] = random_value(&mut rng);
+        let stacked: Vec<Op> = plain
+            .iter()
+            .map(|op| match PAIRS.iter().find(|&&(_, plain)| plain == op.kind) {
+                Some(&(stack, _)) => Op { kind: stack, ..*op },
+                None => *op,
+            })
+            .collect();
+        assert_eq!(run_both(stacked.clone(), &regs), run_both(plain, &regs), "{stacked:?} with {:x?}", &regs[..7]);
     }
 }
