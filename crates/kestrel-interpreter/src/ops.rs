@@ -12,8 +12,8 @@
 //! | two registers (`MoveReg`, `SignExtend8`, ...) | d | s | | | |
 //! | `LoadImm` | d | | | | imm |
 //! | `LoadImm64` | d | | | low 32 bits | high 32 bits |
-//! | loads | d | base | | off | |
-//! | stores | s | base | | off | |
+//! | loads (also the `Stack` kinds of stack-pointer-based ones) | d | base | | off | |
+//! | stores (also the `Stack` kinds) | s | base | | off | |
 //! | immediate stores | | base | | off | imm |
 //! | register branches | s1 | s2 | | target | |
 //! | immediate branches | s | | | target | imm |

@@ -67,14 +67,24 @@ fn random_value(rng: &mut Rng) -> u64 {
     }
 }
 
-fn run_ops(ops: Vec<Op>, regs: &Registers) -> (Exit, Registers, i64, Vec<u8>) {
+/// Runs `ops` from op 0 on `regs` and fresh memory: the exit, the gas left and the machine.
+fn run_machine(ops: Vec<Op>, regs: &Registers) -> (Exit, i64, Machine) {
     let code = CompiledCode::from_ops(ops);
     let mut machine = Machine { regs: *regs, memory: memory() };
     let mut gas = 1000;
     let exit = run(&code, &mut machine, &mut gas, 0);
-    let mut bytes = vec![0; RW_SIZE as usize];
-    machine.memory.read(RW_ADDRESS, &mut bytes).unwrap();
-    (exit, machine.regs, gas, bytes)
+    (exit, gas, machine)
+}
+
+fn read(machine: &Machine, address: u32, length: u32) -> Vec<u8> {
+    let mut bytes = vec![0; length as usize];
+    machine.memory.read(address, &mut bytes).unwrap();
+    bytes
+}
+
+fn run_ops(ops: Vec<Op>, regs: &Registers) -> (Exit, Registers, i64, Vec<u8>) {
+    let (exit, gas, machine) = run_machine(ops, regs);
+    (exit, machine.regs, gas, read(&machine, RW_ADDRESS, RW_SIZE))
 }
 
 #[test]
@@ -106,19 +116,10 @@ fn stack_kinds_match_their_plain_kinds() {
         (K::StoreU32Stack, K::StoreU32),
         (K::StoreU64Stack, K::StoreU64),
     ];
-    let stack_bytes = |machine: &Machine| {
-        let mut bytes = vec![0; (STACK_HIGH - STACK_LOW) as usize];
-        machine.memory.read(STACK_LOW, &mut bytes).unwrap();
-        bytes
-    };
     let run_both = |ops: Vec<Op>, regs: &Registers| {
-        let code = CompiledCode::from_ops(ops);
-        let mut machine = Machine { regs: *regs, memory: memory() };
-        let mut gas = 1000;
-        let exit = run(&code, &mut machine, &mut gas, 0);
-        let mut rw = vec![0; RW_SIZE as usize];
-        machine.memory.read(RW_ADDRESS, &mut rw).unwrap();
-        (exit, machine.regs, gas, rw, stack_bytes(&machine))
+        let (exit, gas, machine) = run_machine(ops, regs);
+        let memory = (read(&machine, RW_ADDRESS, RW_SIZE), read(&machine, STACK_LOW, STACK_HIGH - STACK_LOW));
+        (exit, machine.regs, gas, memory)
     };
     let mut rng = Rng::new(0x2545_f491_4f6c_dd1d);
     for _ in 0..4000 {
