@@ -89,10 +89,10 @@ enum Slot {
 const fn forward_slot(prev: Kind, next: Kind) -> Slot {
     use Kind as K;
     // (Ops that write no register pass on `NO_RESULT`, which folds any check away.)
-    let prev_is_load =
-        matches!(prev, K::LoadU8 | K::LoadI8 | K::LoadU16 | K::LoadI16 | K::LoadU32 | K::LoadI32 | K::LoadU64);
-    let next_is_load =
-        matches!(next, K::LoadU8 | K::LoadI8 | K::LoadU16 | K::LoadI16 | K::LoadU32 | K::LoadI32 | K::LoadU64);
+    const fn is_load(kind: Kind) -> bool {
+        matches!(kind, K::LoadU8 | K::LoadI8 | K::LoadU16 | K::LoadI16 | K::LoadU32 | K::LoadI32 | K::LoadU64)
+    }
+    let (prev_is_load, next_is_load) = (is_load(prev), is_load(next));
     let next_is_add_imm = matches!(next, K::AddImm32 | K::AddImm64);
     if prev_is_load && (next_is_load || next_is_add_imm) {
         return Slot::None;
