@@ -150,8 +150,32 @@ fn compare_run(
     reference.instance.set_gas(gas);
     ours.instance.prepare_call_untyped(0, &args).expect("prepare");
     ours.instance.set_gas(gas);
-    let context = |step: usize| format!("{isa} {metering:?} step_tracing={step_tracing} case {case} interrupt {step}");
+    let context = format!("{isa} {metering:?} step_tracing={step_tracing} case {case}");
+    let interrupts = compare_interrupts(&mut reference, &mut ours, rng, metering, &context, &program.blob);
+    let context = |step: usize| format!("{context} interrupt {step}");
+    for (address, length) in memory_ranges() {
+        let expected = reference.instance.read_memory(address, length).map_err(|error| error.to_string());
+        let actual = ours.instance.read_memory(address, length).map_err(|error| error.to_string());
+        assert_eq!(actual.is_ok(), expected.is_ok(), "{}: memory readability at {address:#x}", context(interrupts));
+        assert!(actual == expected, "{}: memory at {address:#x} differs", context(interrupts));
+    }
+    let expected_heap = reference.instance.heap_size();
+    let actual_heap = ours.instance.heap_size().expect("heap size");
+    assert_eq!(actual_heap, expected_heap, "{}: heap size", context(interrupts));
+    interrupts
+}
 
+/// Runs both instances interrupt by interrupt (up to 400), comparing what the host observes after
+/// each, answering `ecalli`s the same way on both; returns the number of interrupts compared.
+fn compare_interrupts(
+    reference: &mut Reference,
+    ours: &mut Ours,
+    rng: &mut Rng,
+    metering: Metering,
+    context: &str,
+    blob: &[u8],
+) -> usize {
+    let context = |step: usize| format!("{context} interrupt {step}");
     let mut interrupts = 0;
     for step in 0..400 {
         let expected = reference.instance.run().map(reference_interrupt).map_err(|error| error.to_string());
@@ -163,7 +187,7 @@ fn compare_run(
         };
         let expected = reference.observe(expected);
         let actual = ours.observe(actual);
-        assert_eq!(actual, expected, "{}\nprogram: {:02x?}", context(step), program.blob);
+        assert_eq!(actual, expected, "{}\nprogram: {:02x?}", context(step), blob);
         interrupts += 1;
         match expected.interrupt.as_str() {
             "Step" => {}
@@ -180,15 +204,6 @@ fn compare_run(
             _ => break,
         }
     }
-    for (address, length) in memory_ranges() {
-        let expected = reference.instance.read_memory(address, length).map_err(|error| error.to_string());
-        let actual = ours.instance.read_memory(address, length).map_err(|error| error.to_string());
-        assert_eq!(actual.is_ok(), expected.is_ok(), "{}: memory readability at {address:#x}", context(interrupts));
-        assert!(actual == expected, "{}: memory at {address:#x} differs", context(interrupts));
-    }
-    let expected_heap = reference.instance.heap_size();
-    let actual_heap = ours.instance.heap_size().expect("heap size");
-    assert_eq!(actual_heap, expected_heap, "{}: heap size", context(interrupts));
     interrupts
 }
 
@@ -224,4 +239,47 @@ fn async_metered_runs_match_the_reference() {
 #[test]
 fn step_traced_runs_match_the_reference() {
     run_cases(Metering::Sync, true, 1000);
+}
+
+/// Host entries at every instruction boundary, not only at block starts: a mid-block entry
+/// charges the enclosing block, and an entry at a `fallthrough` or `unlikely` (which have no op of
+/// their own in Kestrel when nothing needs one) continues after it.
+#[test]
+fn entries_at_every_instruction_match_the_reference() {
+    let engine = reference_engine();
+    for metering in [Metering::None, Metering::Sync] {
+        for isa in Isa::ALL {
+            let mut rng = Rng::new(0xe4e7_0000 + isa.index() as u64 * 16 + metering as u64);
+            let (mut entries, mut interrupts) = (0, 0);
+            for case in 0..150 {
+                let program = random_program(&mut rng, isa, 6, true);
+                let (Some(_), Some(_)) = (
+                    Reference::new(&engine, &program.blob, metering, false),
+                    Ours::new(&program.blob, metering, false),
+                ) else {
+                    continue;
+                };
+                let blob = ProgramBlob::parse(program.blob.clone().into()).expect("kestrel parses generated blobs");
+                let code = blob.code_view();
+                let boundaries: Vec<u32> = code
+                    .instructions()
+                    .filter(|item| item.length > 0 && item.offset < code.len())
+                    .map(|item| item.offset)
+                    .collect();
+                for pc in boundaries {
+                    let mut reference = Reference::new(&engine, &program.blob, metering, false).expect("reference");
+                    let mut ours = Ours::new(&program.blob, metering, false).expect("kestrel");
+                    reference.instance.set_gas(300);
+                    ours.instance.set_gas(300);
+                    reference.instance.set_next_program_counter(polkavm::ProgramCounter(pc));
+                    ours.instance.set_next_program_counter(pc);
+                    let context = format!("{isa} {metering:?} case {case} entry at {pc}");
+                    interrupts +=
+                        compare_interrupts(&mut reference, &mut ours, &mut rng, metering, &context, &program.blob);
+                    entries += 1;
+                }
+            }
+            eprintln!("{isa} {metering:?}: {entries} entries, {interrupts} interrupts identical");
+        }
+    }
 }

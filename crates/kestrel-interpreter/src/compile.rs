@@ -53,6 +53,9 @@ pub struct CompiledCode {
     pub blocks: Vec<BlockStart>,
     /// The index in `blocks` of the block starting at a pc, in O(1) (host entries).
     block_index: BlockIndex,
+    /// The pcs of the `fallthrough` and `unlikely` instructions that have no op (see
+    /// [`elide_nops`]), sorted: still instruction boundaries a host may enter at.
+    elided_pcs: Vec<u32>,
     /// Jump table entries resolved to op indices ([`NO_TARGET`] if invalid).
     pub jump_table: Vec<u32>,
     pub code_len: u32,
@@ -72,6 +75,7 @@ impl CompiledCode {
         CompiledCode {
             op_pc: (0..code_len).collect(),
             block_index: BlockIndex::new(code_len, &blocks),
+            elided_pcs: Vec::new(),
             blocks,
             ops,
             jump_table: Vec::new(),
@@ -354,7 +358,12 @@ impl CompiledCode {
                 _ => Op::TRAP,
             };
         }
-        let jump_table = input.jump_table.iter().map(|&target| resolve(target)).collect();
+        let mut jump_table: Vec<u32> = input.jump_table.iter().map(|&target| resolve(target)).collect();
+        let elided_pcs = if input.step_tracing {
+            Vec::new()
+        } else {
+            elide_nops(&mut ops, &mut op_pc, &mut blocks, &mut jump_table)
+        };
         if !input.step_tracing && !per_instruction && !crate::profile::fusion_disabled() {
             crate::fuse::fuse(&mut ops);
         }
@@ -368,6 +377,7 @@ impl CompiledCode {
             op_pc,
             blocks,
             block_index: starts,
+            elided_pcs,
             jump_table,
             code_len,
             entry_charges_block: matches!(input.gas, GasMode::Sync | GasMode::Async),
@@ -411,7 +421,8 @@ impl CompiledCode {
         let end = if index + 1 < self.blocks.len() { first_op(index + 1) } else { self.op_pc.len() };
         let range = self.op_pc.get(block.op as usize..end)?;
         let op = block.op as usize + range.partition_point(|&op_pc| op_pc < pc);
-        if self.op_pc.get(op) != Some(&pc) {
+        // An elided no-op is entered at the op after it, which does what it would do next.
+        if self.op_pc.get(op) != Some(&pc) && self.elided_pcs.binary_search(&pc).is_err() {
             return None;
         }
         let charge = if block.op as usize == op || !self.entry_charges_block { 0 } else { block.cost };
@@ -426,6 +437,68 @@ impl CompiledCode {
         let index = self.block_index.block_at(pc)?;
         self.blocks.get(index).map(|block| block.cost)
     }
+}
+
+/// Removes the ops of `fallthrough` and `unlikely` (kind `Nop`) that nothing needs, so that
+/// running through them costs no dispatch: execution reaches the next op directly. A `Nop`
+/// stays where it is the first op of a block (a jump target or host entry lands on it) and
+/// right after an `ecalli` (the host resumes at the op after the `ecalli`, and
+/// `next_program_counter` must name the no-op's pc, as polkavm 0.37 does). A no-op cannot
+/// trap, fault or run out of gas (a block's gas is charged before its first op), so no
+/// interrupt can report its pc. Op indices (static targets, the jump table, block starts) are
+/// renumbered; returns the elided pcs, sorted. Not used with step tracing, where every
+/// instruction reports a `Step`.
+fn elide_nops(ops: &mut Vec<Op>, op_pc: &mut Vec<u32>, blocks: &mut [BlockStart], jump_table: &mut [u32]) -> Vec<u32> {
+    let mut is_block_start = vec![false; ops.len()];
+    for block in blocks.iter() {
+        if let Some(slot) = is_block_start.get_mut(block.op as usize) {
+            *slot = true;
+        }
+    }
+    let mut elided_pcs = Vec::new();
+    let mut keep = Vec::with_capacity(ops.len());
+    for (index, op) in ops.iter().enumerate() {
+        let after_ecalli = index > 0 && ops[index - 1].kind == Kind::Ecalli;
+        let kept = op.kind != Kind::Nop || is_block_start[index] || after_ecalli;
+        if !kept {
+            elided_pcs.push(op_pc[index]);
+        }
+        keep.push(kept);
+    }
+    if elided_pcs.is_empty() {
+        return elided_pcs;
+    }
+    // The new index of every old op; an elided op maps to the next kept op (the guard trap at
+    // the end is always kept).
+    let mut new_index = Vec::with_capacity(ops.len() + 1);
+    let mut kept = 0u32;
+    for &is_kept in &keep {
+        new_index.push(kept);
+        kept += u32::from(is_kept);
+    }
+    let renumber = |old: u32| new_index.get(old as usize).copied().unwrap_or(old);
+    let mut write = 0;
+    for read in 0..ops.len() {
+        if !keep[read] {
+            continue;
+        }
+        let mut op = ops[read];
+        if op.kind.has_target() {
+            op.x = renumber(op.x);
+        }
+        ops[write] = op;
+        op_pc[write] = op_pc[read];
+        write += 1;
+    }
+    ops.truncate(write);
+    op_pc.truncate(write);
+    for block in blocks.iter_mut() {
+        block.op = renumber(block.op);
+    }
+    for target in jump_table.iter_mut().filter(|target| **target != NO_TARGET) {
+        *target = renumber(*target);
+    }
+    elided_pcs
 }
 
 /// [`kind_of`] as a table, by bitness and opcode discriminant (the `match` compiles to an
@@ -761,6 +834,61 @@ mod tests {
             }
             check_lookups(&format!("round {round}"), Code::new(isa, &code, &bitmask));
         }
+    }
+
+    /// `fallthrough` and `unlikely` get no op, except at a block start or right after an
+    /// `ecalli`; targets still land on the same instructions; step tracing keeps them all.
+    #[test]
+    fn no_ops_are_elided_where_nothing_needs_them() {
+        use kestrel_program::{Args, Instruction};
+
+        let isa = InstructionSetKind::Latest32;
+        let add = Instruction::new(Opcode::AddImm32, Args::RegRegImm { reg1: Reg::A0, reg2: Reg::A0, imm: 1 });
+        let none = |opcode| Instruction::new(opcode, Args::None);
+        let program = [
+            add,
+            none(Opcode::Fallthrough),
+            add,
+            none(Opcode::Unlikely),
+            add,
+            Instruction::new(Opcode::Ecalli, Args::Imm { imm: 7 }),
+            none(Opcode::Fallthrough),
+            none(Opcode::Fallthrough),
+            none(Opcode::Trap),
+        ];
+        let mut code = Vec::new();
+        let mut starts = Vec::new();
+        for instruction in program {
+            starts.push(code.len() as u32);
+            instruction.unwrap().encode(isa, code.len() as u32, &mut code).unwrap();
+        }
+        let mut bitmask = vec![0u8; code.len().div_ceil(8) + 1];
+        for &start in &starts {
+            bitmask[start as usize / 8] |= 1 << (start % 8);
+        }
+        let view = Code::new(isa, &code, &bitmask);
+        for gas in [GasMode::None, GasMode::Sync] {
+            let compiled = compile(view, gas, false);
+            let kinds: Vec<Kind> =
+                compiled.ops.iter().map(|op| op.kind).filter(|kind| !matches!(kind, Kind::Charge)).collect();
+            // Kept: the `fallthrough` after the `ecalli`, and without gas metering the one that
+            // is a block of its own (with metering, that block's first op is its charge).
+            let elided: &[u32] =
+                if gas == GasMode::None { &[starts[1], starts[3]] } else { &[starts[1], starts[3], starts[7]] };
+            let nops = kinds.iter().filter(|&&kind| kind == Kind::Nop).count();
+            assert_eq!(nops, 4 - elided.len(), "{gas:?} {kinds:?}");
+            // Every instruction but the elided ones, and the guard trap.
+            assert_eq!(kinds.len(), program.len() - elided.len() + 1, "{gas:?} {kinds:?}");
+            assert_eq!(compiled.elided_pcs, elided);
+            for &pc in &starts {
+                let entry = compiled.entry(pc).unwrap_or_else(|| panic!("{gas:?}: no entry at {pc}"));
+                assert!(compiled.op_pc[entry.op as usize] >= pc, "{gas:?} entry at {pc}");
+            }
+            check_lookups("elided", view);
+        }
+        let traced = compile(view, GasMode::None, true);
+        assert!(traced.elided_pcs.is_empty());
+        assert_eq!(traced.ops.iter().filter(|op| op.kind == Kind::Nop).count(), 4);
     }
 
     /// §3.6: a zero-length `invalid` at the start of a block ends the previous block; an entry

@@ -80,7 +80,7 @@ macro_rules! for_each_fusion {
             (LoadU32_AddImm64, [LoadU32, AddImm64]),
             (LoadI32_AddImm64, [LoadI32, AddImm64]),
             (LoadU64_AddImm64, [LoadU64, AddImm64]),
-            // Common idioms (32-bit): loop tails with two induction variables, store/copy loops, bit-field extraction and sign/zero extension, address computation + access, a last op + jump or fall-through
+            // Common idioms (32-bit): loop tails with two induction variables, store/copy loops, bit-field extraction and sign/zero extension, address computation + access, a last op + jump
             (AddImm32_AddImm32_BranchEq, [AddImm32, AddImm32, BranchEq]),
             (AddImm32_AddImm32_BranchNotEq, [AddImm32, AddImm32, BranchNotEq]),
             (AddImm32_AddImm32_BranchLessUnsigned, [AddImm32, AddImm32, BranchLessUnsigned]),
@@ -106,10 +106,6 @@ macro_rules! for_each_fusion {
             (AddImm32_Jump, [AddImm32, Jump]),
             (LoadI32_LoadI32, [LoadI32, LoadI32]),
             (StoreU32_StoreU32, [StoreU32, StoreU32]),
-            (Add32_Nop, [Add32, Nop]),
-            (AddImm32_Nop, [AddImm32, Nop]),
-            (MoveReg_Nop, [MoveReg, Nop]),
-            (LoadImm_Nop, [LoadImm, Nop]),
             // Bit-field packing and extraction with register shift amounts, byte-indexed table
             // lookups (`table[byte]`: load the byte, scale it), a global's address plus an index
             (ShiftLogicalLeft32_Or, [ShiftLogicalLeft32, Or]),
@@ -130,8 +126,6 @@ macro_rules! for_each_fusion {
             (Add64_StoreU64, [Add64, StoreU64]),
             (Add64_Jump, [Add64, Jump]),
             (AddImm64_Jump, [AddImm64, Jump]),
-            (Add64_Nop, [Add64, Nop]),
-            (AddImm64_Nop, [AddImm64, Nop]),
             (ShiftLogicalLeft64_Or, [ShiftLogicalLeft64, Or]),
             (ShiftLogicalRight64_AndImm, [ShiftLogicalRight64, AndImm]),
             (LoadU8_ShiftLogicalLeftImm64, [LoadU8, ShiftLogicalLeftImm64]),

@@ -30,7 +30,7 @@
 //!   write ADDR bytes.. | mem ADDR bytes.. | memerr ADDR LEN | zero ADDR LEN | writeerr ADDR bytes..
 //!   map ADDR LEN ro|rw | protect ADDR LEN | unprotect ADDR LEN | free ADDR LEN
 //!   sbrk N -> RESULT|None | aux_accessible N | aux_protect | reset_memory
-//!   gas_cost PC -> COST|None
+//!   gas_cost PC|@label -> COST|None
 //!   accessible ADDR LEN ro|rw -> true|false
 //!   error [message TEXT]            # module creation must fail
 //! ```
@@ -574,7 +574,8 @@ fn run_case(text: &str, isa: Isa, mut trace: Option<&mut Vec<u32>>) -> Result<Op
                 ["aux_protect"] => instance.set_host_side_aux_write_protect(true).map_err(|e| e.to_string())?,
                 ["reset_memory"] => instance.reset_memory(),
                 ["gas_cost", pc, "->", cost] => {
-                    let actual = module.calculate_gas_cost_for(parse_u64(pc)? as u32);
+                    let pc = parse_option_u32(pc, &labels)?.ok_or("gas_cost needs a pc")?;
+                    let actual = module.calculate_gas_cost_for(pc);
                     let expected = if *cost == "None" { None } else { Some(parse_u64(cost)?) };
                     if actual != expected {
                         return Err(format!("gas cost {actual:?}, expected {expected:?}"));
