@@ -1,5 +1,6 @@
 //! The pre-decoded dispatch form: one flat 16-byte [`Op`] per instruction plus a few
-//! bookkeeping ops.
+//! bookkeeping ops (`fallthrough` and `unlikely` get none where nothing needs one, see
+//! `compile::elide_nops`).
 //!
 //! Every op has the same fields; what they mean depends on the [`Kind`]:
 //!
