@@ -4,7 +4,8 @@
 //! after every terminator, `invalid` included). Each instruction becomes one op, optionally preceded by a
 //! `Step` op (step tracing) and, for a block's first instruction, a `Charge` op carrying the
 //! whole block's cost. All control-flow validity checks of `instructions.md` §7.4 are done here,
-//! so a branch with an invalid target or an unusable fall-through simply becomes `Trap`.
+//! so a branch with an invalid target or an unusable fall-through simply becomes `Trap`. The ops
+//! of `fallthrough` and `unlikely` are then removed where nothing needs them ([`elide_nops`]).
 
 use kestrel_program::cost::CostModel;
 use kestrel_program::decode::{Code, MACRO_BLOCK_SIZE, OffsetSet};
@@ -234,7 +235,7 @@ fn estimate_instructions(code: &Code<'_>) -> usize {
 impl CompiledCode {
     /// Lowers the code in one linear decode: blocks, ops, block costs and valid jump targets are
     /// built together; static targets and the fall-through checks that need the full target set
-    /// are fixed up afterwards (`Fixup`), then sequences are fused.
+    /// are fixed up afterwards (`Fixup`), unneeded no-ops are removed, then sequences are fused.
     pub fn compile(input: CompileInput<'_>) -> CompiledCode {
         let code_len = input.code.len();
         let facts = &FACTS;
