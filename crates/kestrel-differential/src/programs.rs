@@ -133,3 +133,119 @@ pub fn random_program(rng: &mut Rng, isa: InstructionSetKind, max_blocks: u32, f
     let blob = builder.to_vec().expect("generated programs are buildable");
     GeneratedProgram { blob, blocks }
 }
+
+/// Generates a loop in the shapes the interpreter runs inside one handler (a fused loop tail,
+/// optionally after one plain head op): counter updates, a byte or word store or a byte copy,
+/// and a branch back to the loop's start. Registers come from a pool of four, so operands often
+/// alias (a counter that another op also writes, a branch on a non-counter); the first counter
+/// starts so that, without aliasing, the loop ends after a few iterations. Block 0 sets the
+/// registers up, block 1 is the loop, block 2 traps. Programs that do not end are the caller's
+/// to stop (with gas metering on the reference).
+pub fn random_loop_program(rng: &mut Rng, isa: InstructionSetKind) -> GeneratedProgram {
+    const POOL: [Reg; 4] = [Reg::A0, Reg::A1, Reg::A2, Reg::A3];
+    const STEPS: [u32; 6] = [1, 2, 4, 8, u32::MAX, 0xffff_fff8];
+    let wide = Opcode::AddImm64.is_in(isa) && rng.chance(1, 3);
+    let add_imm = if wide { Opcode::AddImm64 } else { Opcode::AddImm32 };
+    let pool_reg = |rng: &mut Rng| *rng.pick(&POOL);
+
+    let mut builder = ProgramBlobBuilder::new(isa);
+    // The rw data then starts at 0x30000, where the counters point.
+    builder.set_ro_data_size(RO_DATA_SIZE);
+    builder.set_rw_data_size(RW_DATA_SIZE);
+    let rw_len = rng.below(64) as usize;
+    builder.set_rw_data(rng.bytes(rw_len));
+    builder.set_stack_size(STACK_SIZE);
+
+    // The loop's counters and branch operands.
+    let (counter, other, bound) = (pool_reg(rng), pool_reg(rng), pool_reg(rng));
+    let (step, other_step) = (*rng.pick(&STEPS), *rng.pick(&STEPS));
+    let iterations = 1 + rng.below(6) as u32;
+    let start = 0x30000 + 0x100 + rng.below(0x100) as u32;
+    let setup = [
+        (counter, start),
+        (bound, start.wrapping_add(step.wrapping_mul(iterations))),
+        (other, if rng.chance(1, 2) { 0 } else { 0x30000 + 0x800 + rng.below(0x100) as u32 }),
+    ];
+    for reg in POOL {
+        let value = if rng.chance(1, 2) { 0x30000 + 0x400 + rng.below(0x200) as u32 } else { rng.below(64) as u32 };
+        builder.push(Instruction { opcode: Opcode::LoadImm, args: Args::RegImm { reg, imm: value } });
+    }
+    for (reg, imm) in setup.into_iter().rev() {
+        builder.push(Instruction { opcode: Opcode::LoadImm, args: Args::RegImm { reg, imm } });
+    }
+    builder.push(Instruction { opcode: Opcode::Fallthrough, args: Args::None });
+
+    // The head: one plain op, usually one the interpreter runs inside the tail's handler (not
+    // one that fuses with the tail's first op). It often writes a counter.
+    let head_dest = |rng: &mut Rng| match rng.below(3) {
+        0 => counter,
+        1 => other,
+        _ => pool_reg(rng),
+    };
+    let rri = |opcode, reg1: Reg, imm, rng: &mut Rng| Instruction {
+        opcode,
+        args: Args::RegRegImm { reg1, reg2: if rng.chance(1, 2) { reg1 } else { pool_reg(rng) }, imm },
+    };
+    match rng.below(8) {
+        0..=2 => {}
+        3 => {
+            let args = Args::RegRegReg { reg1: head_dest(rng), reg2: pool_reg(rng), reg3: pool_reg(rng) };
+            builder.push(Instruction { opcode: Opcode::ShiftLogicalRight32, args });
+        }
+        4 => {
+            let dest = head_dest(rng);
+            builder.push(rri(Opcode::ShiftLogicalLeftImm32, dest, 1, rng));
+        }
+        5 => {
+            let dest = head_dest(rng);
+            builder.push(rri(Opcode::LoadIndirectU8, dest, 0, rng));
+        }
+        6 => {
+            let (dest, step) = (head_dest(rng), *rng.pick(&STEPS));
+            builder.push(rri(add_imm, dest, step, rng));
+        }
+        _ => {
+            let dest = head_dest(rng);
+            builder.push(rri(Opcode::XorImm, dest, 0xff, rng));
+        }
+    }
+
+    // The tail: mostly `r = r + step` updates, sometimes a different destination.
+    let update = |reg: Reg, step: u32, rng: &mut Rng| {
+        let source = if rng.chance(4, 5) { reg } else { pool_reg(rng) };
+        Instruction { opcode: add_imm, args: Args::RegRegImm { reg1: reg, reg2: source, imm: step } }
+    };
+    let memory = |opcode, rng: &mut Rng, base: Reg| Instruction {
+        opcode,
+        args: Args::RegRegImm { reg1: pool_reg(rng), reg2: base, imm: 0 },
+    };
+    match rng.below(4) {
+        0 => {
+            builder.push(memory(Opcode::StoreIndirectU8, rng, counter));
+            builder.push(update(counter, step, rng));
+            builder.push(update(other, other_step, rng));
+        }
+        1 => {
+            builder.push(memory(Opcode::StoreIndirectU32, rng, counter));
+            builder.push(update(counter, step, rng));
+            builder.push(update(other, other_step, rng));
+        }
+        2 => {
+            builder.push(memory(Opcode::LoadIndirectU8, rng, other));
+            builder.push(update(other, other_step, rng));
+            builder.push(memory(Opcode::StoreIndirectU8, rng, counter));
+            builder.push(update(counter, step, rng));
+        }
+        _ => {
+            builder.push(update(counter, step, rng));
+            builder.push(update(other, other_step, rng));
+        }
+    }
+    let (first, second) = if rng.chance(3, 4) { (counter, bound) } else { (pool_reg(rng), pool_reg(rng)) };
+    let branch = *rng.pick(&[Opcode::BranchNotEq, Opcode::BranchNotEq, Opcode::BranchLessUnsigned, Opcode::BranchEq]);
+    builder.push(Instruction { opcode: branch, args: Args::RegRegOffset { reg1: first, reg2: second, target: 1 } });
+    builder.push(Instruction { opcode: Opcode::Trap, args: Args::None });
+    builder.add_export_by_basic_block(0, b"main");
+    let blob = builder.to_vec().expect("generated loops are buildable");
+    GeneratedProgram { blob, blocks: 3 }
+}

@@ -87,6 +87,7 @@ macro_rules! for_each_fusion {
             (AddImm32_AddImm32_BranchLessSigned, [AddImm32, AddImm32, BranchLessSigned]),
             (AddImm32_AddImm32_BranchEqImm, [AddImm32, AddImm32, BranchEqImm]),
             (AddImm32_AddImm32_BranchNotEqImm, [AddImm32, AddImm32, BranchNotEqImm]),
+            (ShiftLogicalRight32_StoreU8_AddImm32_AddImm32_BranchNotEq, [ShiftLogicalRight32, StoreU8, AddImm32, AddImm32, BranchNotEq]),
             (StoreU8_AddImm32_AddImm32_BranchNotEq, [StoreU8, AddImm32, AddImm32, BranchNotEq]),
             (StoreU32_AddImm32_AddImm32_BranchNotEq, [StoreU32, AddImm32, AddImm32, BranchNotEq]),
             (LoadU8_AddImm32_StoreU8_AddImm32_BranchNotEq, [LoadU8, AddImm32, StoreU8, AddImm32, BranchNotEq]),

@@ -112,6 +112,72 @@ const fn forward_slot(prev: Kind, next: Kind) -> Slot {
     Slot::B
 }
 
+/// Which parts of a fused sequence are counter updates whose register a loop tail carries
+/// across its iterations in a host register: the `add_imm` parts of a loop tail (not its
+/// branch).
+const fn carried_parts<const N: usize>(parts: &[Kind], loop_tail: bool) -> [bool; N] {
+    let mut carried = [false; N];
+    let mut j = 0;
+    let mut has_memory = false;
+    while j < parts.len() {
+        has_memory |= matches!(parts[j], Kind::StoreU8 | Kind::StoreU32 | Kind::LoadU8);
+        j += 1;
+    }
+    j = 0;
+    while loop_tail && has_memory && j + 1 < N && j < parts.len() {
+        carried[j] = matches!(parts[j], Kind::AddImm32 | Kind::AddImm64);
+        j += 1;
+    }
+    carried
+}
+
+/// The registers (and their values) of a loop tail's counter updates `r = r + imm` that no
+/// other part of the sequence writes: each iteration's update then reads the previous one's
+/// result from a host register instead of reloading it from the register file, which was the
+/// loop-carried store-to-load round trip that bounded DOOM's byte loops. A part that does not
+/// qualify gets `NO_DEST` (always read from the register file). Every write still goes to the
+/// register file, so the carried value is only ever a copy.
+#[inline(always)]
+fn carried_counters<const N: usize>(
+    regs: &Registers,
+    carried: [bool; N],
+    parts: &[Kind],
+    first: &Op,
+    rest: &[Op],
+) -> ([u16; N], [u64; N]) {
+    // Stores and branches read `a`; every other kind in a sequence writes it.
+    const fn writes_a(kind: Kind) -> bool {
+        !kind.has_target()
+            && !matches!(
+                kind,
+                Kind::StoreU8
+                    | Kind::StoreU16
+                    | Kind::StoreU32
+                    | Kind::StoreU64
+                    | Kind::StoreU32Stack
+                    | Kind::StoreU64Stack
+                    | Kind::StoreImmU8
+                    | Kind::StoreImmU16
+                    | Kind::StoreImmU32
+                    | Kind::StoreImmU64
+            )
+    }
+    let part = |j: usize| if j == 0 { Some(first) } else { rest.get(j - 1) };
+    let mut creg = [NO_DEST; N];
+    let mut cval = [0; N];
+    for j in 0..N {
+        let Some(op) = part(j).filter(|op| carried[j] && op.a == op.b) else { continue };
+        let clobbered = (0..N).any(|m| {
+            m != j && parts.get(m).is_some_and(|&kind| writes_a(kind)) && part(m).is_some_and(|other| other.a == op.a)
+        });
+        if !clobbered {
+            creg[j] = u16::from(op.a);
+            cval[j] = regs[op.a as usize];
+        }
+    }
+    (creg, cval)
+}
+
 #[inline(always)]
 fn sx32(value: u32) -> u64 {
     value as i32 as i64 as u64

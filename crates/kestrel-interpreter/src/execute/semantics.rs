@@ -639,17 +639,35 @@ macro_rules! finish {
 macro_rules! fused {
     ($vm:ident, $o:ident; $p0:ident, $($part:ident),+) => {{
         const PARTS: &[Kind] = &[Kind::$p0, $(Kind::$part),+];
+        const N: usize = PARTS.len();
         // Sequences of three or more ending in a branch: loop tails (counter updates + branch).
-        const LOOP_TAIL: bool = PARTS.len() >= 3 && PARTS[PARTS.len() - 1].has_target();
+        const LOOP_TAIL: bool = N >= 3 && PARTS[N - 1].has_target();
+        // The loop tail's counter updates (`add_imm` parts) whose register is carried from one
+        // iteration to the next in a host register (see `carried_counters`).
+        const CARRIED: [bool; N] = carried_parts::<N>(PARTS, LOOP_TAIL);
         let rest = following::<{ count!($($part)+) }>($vm.ops, $vm.i);
+        let (creg, mut cval) = carried_counters::<N>(&$vm.m.regs, CARRIED, PARTS, $o, rest);
         let start = $vm.i;
         loop {
-            let forward = step!($vm, $p0, $o, 0, NOT_FORWARDED);
-            fused_rest!($vm, rest, 1, forward, $p0; $($part),+);
+            let forward = if CARRIED[0] {
+                let forward = step!($vm, $p0, $o, 0, (NO_DEST, creg[0], cval[0]));
+                cval[0] = forward.1;
+                forward
+            } else {
+                step!($vm, $p0, $o, 0, NOT_FORWARDED)
+            };
+            fused_rest!($vm, rest, 1, forward, $p0, creg, cval, CARRIED; $($part),+);
             if $vm.i != start {
                 if LOOP_TAIL && $vm.i.wrapping_add(1) == start {
                     if let Some(head) = $vm.ops.get($vm.i) {
                         if loop_head!($vm, head) {
+                            // The head may have written a carried register: take the
+                            // carried values from the register file again.
+                            for j in 0..N {
+                                if CARRIED[j] && creg[j] != NO_DEST {
+                                    cval[j] = reg!($vm, creg[j]);
+                                }
+                            }
                             $vm.i = start;
                             continue;
                         }
@@ -691,7 +709,7 @@ macro_rules! count {
     ($x:ident $($more:ident)*) => { 1 + count!($($more)*) };
 }
 macro_rules! fused_rest {
-    ($vm:ident, $rest:ident, $k:expr, $fw:ident, $prev:ident; $last:ident) => {{
+    ($vm:ident, $rest:ident, $k:expr, $fw:ident, $prev:ident, $creg:ident, $cval:ident, $carried:ident; $last:ident) => {{
         let o = &$rest[$k - 1];
         // (Kinds that read no register, such as `Jump`, ignore it.) The branch of a loop tail
         // that updates two counters tests either one: not checked (a check that fails costs a
@@ -704,11 +722,17 @@ macro_rules! fused_rest {
         let _ = f;
         finish!($vm, $last, o, $k, $k + 1, f)
     }};
-    ($vm:ident, $rest:ident, $k:expr, $fw:ident, $prev:ident; $p:ident, $($more:ident),+) => {{
+    ($vm:ident, $rest:ident, $k:expr, $fw:ident, $prev:ident, $creg:ident, $cval:ident, $carried:ident; $p:ident, $($more:ident),+) => {{
         let o = &$rest[$k - 1];
-        let f = forwarded!($fw, $prev, $p);
-        let forward = step!($vm, $p, o, $k, f);
-        fused_rest!($vm, $rest, $k + 1, forward, $p; $($more),+)
+        let forward = if $carried[$k] {
+            let forward = step!($vm, $p, o, $k, (NO_DEST, $creg[$k], $cval[$k]));
+            $cval[$k] = forward.1;
+            forward
+        } else {
+            let f = forwarded!($fw, $prev, $p);
+            step!($vm, $p, o, $k, f)
+        };
+        fused_rest!($vm, $rest, $k + 1, forward, $p, $creg, $cval, $carried; $($more),+)
     }};
 }
 
