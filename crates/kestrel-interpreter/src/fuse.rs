@@ -87,6 +87,8 @@ macro_rules! for_each_fusion {
             (AddImm32_AddImm32_BranchLessSigned, [AddImm32, AddImm32, BranchLessSigned]),
             (AddImm32_AddImm32_BranchEqImm, [AddImm32, AddImm32, BranchEqImm]),
             (AddImm32_AddImm32_BranchNotEqImm, [AddImm32, AddImm32, BranchNotEqImm]),
+            // A word stored byte by byte (`*p++ = x >> s; s += 8`): the whole loop in one kind, so
+            // it repeats in its handler with its counters carried (found in DOOM's frame blit)
             (ShiftLogicalRight32_StoreU8_AddImm32_AddImm32_BranchNotEq, [ShiftLogicalRight32, StoreU8, AddImm32, AddImm32, BranchNotEq]),
             (StoreU8_AddImm32_AddImm32_BranchNotEq, [StoreU8, AddImm32, AddImm32, BranchNotEq]),
             (StoreU32_AddImm32_AddImm32_BranchNotEq, [StoreU32, AddImm32, AddImm32, BranchNotEq]),
