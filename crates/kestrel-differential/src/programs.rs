@@ -220,13 +220,9 @@ pub fn random_loop_program(rng: &mut Rng, isa: InstructionSetKind) -> GeneratedP
         args: Args::RegRegImm { reg1: pool_reg(rng), reg2: base, imm: 0 },
     };
     match rng.below(4) {
-        0 => {
-            builder.push(memory(Opcode::StoreIndirectU8, rng, counter));
-            builder.push(update(counter, step, rng));
-            builder.push(update(other, other_step, rng));
-        }
-        1 => {
-            builder.push(memory(Opcode::StoreIndirectU32, rng, counter));
+        shape @ (0 | 1) => {
+            let store = if shape == 0 { Opcode::StoreIndirectU8 } else { Opcode::StoreIndirectU32 };
+            builder.push(memory(store, rng, counter));
             builder.push(update(counter, step, rng));
             builder.push(update(other, other_step, rng));
         }

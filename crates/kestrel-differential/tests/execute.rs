@@ -120,6 +120,17 @@ fn memory_ranges() -> Vec<(u32, u32)> {
     vec![(0x10000, RO_DATA_SIZE), (0x30000, RW_DATA_SIZE), (0xfffe0000 - STACK_SIZE, STACK_SIZE)]
 }
 
+/// Panics unless both instances can read the same generated-program regions and hold the same
+/// bytes there.
+fn assert_same_memory(reference: &mut Reference, ours: &Ours, context: &str) {
+    for (address, length) in memory_ranges() {
+        let expected = reference.instance.read_memory(address, length).map_err(|error| error.to_string());
+        let actual = ours.instance.read_memory(address, length).map_err(|error| error.to_string());
+        assert_eq!(actual.is_ok(), expected.is_ok(), "{context}: memory readability at {address:#x}");
+        assert!(actual == expected, "{context}: memory at {address:#x} differs");
+    }
+}
+
 /// Runs one program on both interpreters and panics with a description on the first difference.
 /// Returns the number of interrupts compared.
 fn compare_run(
@@ -154,16 +165,11 @@ fn compare_run(
     ours.instance.set_gas(gas);
     let context = format!("{isa} {metering:?} step_tracing={step_tracing} case {case}");
     let interrupts = compare_interrupts(&mut reference, &mut ours, rng, metering, &context, &program.blob);
-    let context = |step: usize| format!("{context} interrupt {step}");
-    for (address, length) in memory_ranges() {
-        let expected = reference.instance.read_memory(address, length).map_err(|error| error.to_string());
-        let actual = ours.instance.read_memory(address, length).map_err(|error| error.to_string());
-        assert_eq!(actual.is_ok(), expected.is_ok(), "{}: memory readability at {address:#x}", context(interrupts));
-        assert!(actual == expected, "{}: memory at {address:#x} differs", context(interrupts));
-    }
+    let context = format!("{context} interrupt {interrupts}");
+    assert_same_memory(&mut reference, &ours, &context);
     let expected_heap = reference.instance.heap_size();
     let actual_heap = ours.instance.heap_size().expect("heap size");
-    assert_eq!(actual_heap, expected_heap, "{}: heap size", context(interrupts));
+    assert_eq!(actual_heap, expected_heap, "{context}: heap size");
     interrupts
 }
 
@@ -321,11 +327,7 @@ fn loops_match_the_reference() {
             let mut actual = ours.observe(actual);
             actual.gas = 0;
             assert_eq!(actual, expected, "{context}");
-            for (address, length) in memory_ranges() {
-                let expected = reference.instance.read_memory(address, length).ok();
-                let actual = ours.instance.read_memory(address, length).ok();
-                assert!(actual == expected, "{context}: memory at {address:#x} differs");
-            }
+            assert_same_memory(&mut reference, &ours, &context);
             compared += 1;
             gas_used += BUDGET - reference.instance.gas();
         }

@@ -257,6 +257,41 @@ macro_rules! define_kinds {
 for_each_kind!(define_kinds);
 
 impl Kind {
+    /// Guest loads (`a` is their destination), `Stack` kinds included.
+    pub const fn is_load(self) -> bool {
+        use Kind as K;
+        matches!(
+            self,
+            K::LoadU8
+                | K::LoadI8
+                | K::LoadU16
+                | K::LoadI16
+                | K::LoadU32
+                | K::LoadI32
+                | K::LoadU64
+                | K::LoadI32Stack
+                | K::LoadU64Stack
+        )
+    }
+
+    /// Guest stores (`a`, if used, is the stored value), `Stack` and immediate kinds included.
+    pub const fn is_store(self) -> bool {
+        use Kind as K;
+        matches!(
+            self,
+            K::StoreU8
+                | K::StoreU16
+                | K::StoreU32
+                | K::StoreU64
+                | K::StoreU32Stack
+                | K::StoreU64Stack
+                | K::StoreImmU8
+                | K::StoreImmU16
+                | K::StoreImmU32
+                | K::StoreImmU64
+        )
+    }
+
     /// Kinds whose `x` is a static target (an op index once compiled).
     pub const fn has_target(self) -> bool {
         use Kind as K;

@@ -89,10 +89,7 @@ enum Slot {
 const fn forward_slot(prev: Kind, next: Kind) -> Slot {
     use Kind as K;
     // (Ops that write no register pass on `NO_RESULT`, which folds any check away.)
-    const fn is_load(kind: Kind) -> bool {
-        matches!(kind, K::LoadU8 | K::LoadI8 | K::LoadU16 | K::LoadI16 | K::LoadU32 | K::LoadI32 | K::LoadU64)
-    }
-    let (prev_is_load, next_is_load) = (is_load(prev), is_load(next));
+    let (prev_is_load, next_is_load) = (prev.is_load(), next.is_load());
     let next_is_add_imm = matches!(next, K::AddImm32 | K::AddImm64);
     if prev_is_load && (next_is_load || next_is_add_imm) {
         return Slot::None;
@@ -120,7 +117,7 @@ const fn carried_parts<const N: usize>(parts: &[Kind], loop_tail: bool) -> [bool
     let mut j = 0;
     let mut has_memory = false;
     while j < parts.len() {
-        has_memory |= matches!(parts[j], Kind::StoreU8 | Kind::StoreU32 | Kind::LoadU8);
+        has_memory |= parts[j].is_load() || parts[j].is_store();
         j += 1;
     }
     j = 0;
@@ -146,22 +143,7 @@ fn carried_counters<const N: usize>(
     rest: &[Op],
 ) -> ([u16; N], [u64; N]) {
     // Stores and branches read `a`; every other kind in a sequence writes it.
-    const fn writes_a(kind: Kind) -> bool {
-        !kind.has_target()
-            && !matches!(
-                kind,
-                Kind::StoreU8
-                    | Kind::StoreU16
-                    | Kind::StoreU32
-                    | Kind::StoreU64
-                    | Kind::StoreU32Stack
-                    | Kind::StoreU64Stack
-                    | Kind::StoreImmU8
-                    | Kind::StoreImmU16
-                    | Kind::StoreImmU32
-                    | Kind::StoreImmU64
-            )
-    }
+    let writes_a = |kind: Kind| !kind.has_target() && !kind.is_store();
     let part = |j: usize| if j == 0 { Some(first) } else { rest.get(j - 1) };
     let mut creg = [NO_DEST; N];
     let mut cval = [0; N];
